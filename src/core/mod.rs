@@ -1,0 +1,8 @@
+//! The sans-IO protocol core. Pure Rust: every function takes `now` and `random` as
+//! arguments where it needs them and returns descriptions of requests or parsed results.
+
+pub mod error;
+pub mod text;
+pub mod endpoint;
+pub mod usersig;
+pub mod webhook;
