@@ -6,3 +6,6 @@ pub mod text;
 pub mod endpoint;
 pub mod usersig;
 pub mod webhook;
+pub mod requests;
+pub mod responses;
+pub mod history;
