@@ -313,8 +313,10 @@ impl Request for GroupHistoryQuery {
             out.push_str(&s.to_string());
         }
         // WithRecalledMsg=1 makes the service include recalled messages (IsPlaceMsg=2);
-        // by default it leaves them out.
-        out.push_str(if self.with_recalled { ",\"WithRecalledMsg\":1" } else { ",\"WithRecalledMsg\":0" });
+        // omitted, it leaves them out (the documented default).
+        if self.with_recalled {
+            out.push_str(",\"WithRecalledMsg\":1");
+        }
         push_opt_str(&mut out, "TopicId", &self.topic_id);
         out.push('}');
         out
