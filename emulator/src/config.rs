@@ -1,0 +1,141 @@
+//! Command line.
+
+use std::net::SocketAddr;
+
+use crate::faults::FaultKind;
+
+pub const USAGE: &str = "chat-recall-emulator: a local stand-in for the Tencent Cloud Chat REST API
+
+Options (defaults in brackets):
+  --listen ADDR           address to bind [127.0.0.1:9000]; port 0 picks a free port
+  --sdkappid N            the app's SDKAppID [1400000000]
+  --admin ID              the app admin account [administrator]
+  --secret-key KEY        the app's secret key [random per run; see --print-secret]
+  --rate-limit N          calls per second per API; 0 = unlimited [200]
+  --callback-url URL      http:// URL for recall webhooks [none]
+  --callback-token TOKEN  webhook auth token: adds Sign and RequestTime [none]
+  --callback-on-delete-by-sender  also fire Group.CallbackAfterRecallMsg for delete_group_msg_by_sender
+  --latency-ms N          added to every /v4 response [0]
+  --fault-rate P          probability in 0..=1 of a fault per /v4 request [0]
+  --fault-kinds LIST      comma list of 502,internal,drop,truncate,slow [all]
+  --slow-ms N             delay of a `slow` fault [3000]
+  --seed N                PRNG seed for ids, demo data and faults [1]
+  --seed-demo             create demo accounts, groups and messages
+  --print-usersig         print `usersig <UserSig>` for the admin to stderr at start
+  --usersig-expire SECS   lifetime of the printed UserSig [86400]
+  --print-secret          print `secret-key <KEY>` to stderr at start
+  --log LEVEL             `debug` logs one line per request to stderr [off]; env CHAT_RECALL_EMULATOR_LOG
+  --help                  this text
+Prints exactly one line `listening on http://ADDR:PORT` to stdout when ready.";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub sdk_app_id: u64,
+    pub admin: String,
+    pub secret_key: String,
+    pub rate_limit: u32,
+    pub callback_url: Option<String>,
+    pub callback_token: Option<String>,
+    pub callback_on_delete_by_sender: bool,
+    pub latency_ms: u64,
+    pub fault_rate: f64,
+    pub fault_kinds: Vec<FaultKind>,
+    pub slow_ms: u64,
+    pub seed: u64,
+    pub seed_demo: bool,
+    pub print_usersig: bool,
+    pub usersig_expire: u64,
+    pub print_secret: bool,
+    pub debug_log: bool,
+}
+
+impl Config {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Config>, String> {
+        let mut c = Config {
+            listen: "127.0.0.1:9000".parse().map_err(|_| "bad default address")?,
+            sdk_app_id: 1_400_000_000,
+            admin: "administrator".into(),
+            secret_key: String::new(),
+            rate_limit: 200,
+            callback_url: None,
+            callback_token: None,
+            callback_on_delete_by_sender: false,
+            latency_ms: 0,
+            fault_rate: 0.0,
+            fault_kinds: FaultKind::ALL.to_vec(),
+            slow_ms: 3000,
+            seed: 1,
+            seed_demo: false,
+            print_usersig: false,
+            usersig_expire: 86_400,
+            print_secret: false,
+            debug_log: std::env::var("CHAT_RECALL_EMULATOR_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")),
+        };
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+                _ => (flag.clone(), None),
+            };
+            let mut value = |n: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{n} needs a value"));
+            let num = |n: &str, v: String| v.parse::<u64>().map_err(|_| format!("{n}: not a number: {v}"));
+            match name.as_str() {
+                "--help" | "-h" => return Ok(None),
+                "--listen" => {
+                    let v = value(&name)?;
+                    c.listen = v.parse().map_err(|_| format!("--listen: not an IP:PORT address: {v}"))?;
+                }
+                "--sdkappid" => {
+                    c.sdk_app_id = num(&name, value(&name)?)?;
+                    if c.sdk_app_id == 0 || c.sdk_app_id > u32::MAX as u64 {
+                        return Err("--sdkappid must be in 1..=4294967295".into());
+                    }
+                }
+                "--admin" => c.admin = value(&name)?,
+                "--secret-key" => c.secret_key = value(&name)?,
+                "--rate-limit" => c.rate_limit = u32::try_from(num(&name, value(&name)?)?).map_err(|_| "--rate-limit too large")?,
+                "--callback-url" => {
+                    let v = value(&name)?;
+                    if !v.starts_with("http://") {
+                        return Err("--callback-url must be an http:// URL".into());
+                    }
+                    c.callback_url = Some(v);
+                }
+                "--callback-token" => c.callback_token = Some(value(&name)?),
+                "--callback-on-delete-by-sender" => c.callback_on_delete_by_sender = true,
+                "--latency-ms" => c.latency_ms = num(&name, value(&name)?)?,
+                "--fault-rate" => {
+                    let v = value(&name)?;
+                    c.fault_rate = v.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| format!("--fault-rate must be in 0..=1: {v}"))?;
+                }
+                "--fault-kinds" => {
+                    let v = value(&name)?;
+                    c.fault_kinds = v.split(',').filter(|s| !s.is_empty()).map(|s| FaultKind::parse(s.trim()).ok_or_else(|| format!("--fault-kinds: unknown kind {s}"))).collect::<Result<_, _>>()?;
+                    if c.fault_kinds.is_empty() {
+                        return Err("--fault-kinds is empty".into());
+                    }
+                }
+                "--slow-ms" => c.slow_ms = num(&name, value(&name)?)?,
+                "--seed" => c.seed = num(&name, value(&name)?)?,
+                "--seed-demo" => c.seed_demo = true,
+                "--print-usersig" => c.print_usersig = true,
+                "--usersig-expire" => c.usersig_expire = num(&name, value(&name)?)?.max(1),
+                "--print-secret" => c.print_secret = true,
+                "--log" => c.debug_log = value(&name)?.eq_ignore_ascii_case("debug"),
+                other => return Err(format!("unknown option {other} (see --help)")),
+            }
+        }
+        if c.admin.is_empty() || c.admin.len() > 32 {
+            return Err("--admin must be 1..=32 bytes".into());
+        }
+        if c.secret_key.is_empty() {
+            // Unpredictable per run unless given: never a well-known default key.
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+            let a = crate::rng::mix(t ^ u64::from(std::process::id()));
+            let b = crate::rng::mix(a ^ c.seed);
+            c.secret_key = format!("{a:016x}{b:016x}{:016x}{:016x}", crate::rng::mix(b), crate::rng::mix(a ^ b));
+        }
+        Ok(Some(c))
+    }
+}
