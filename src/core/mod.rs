@@ -9,3 +9,7 @@ pub mod webhook;
 pub mod requests;
 pub mod responses;
 pub mod history;
+pub mod pacer;
+pub mod retry;
+pub mod scheduler;
+pub mod bulk;
