@@ -1,4 +1,5 @@
 //! Requests: the seeds' sample bodies and every validation rule.
+#![cfg(not(target_arch = "wasm32"))]
 
 use chat_recall::core::endpoint::Api;
 use chat_recall::core::error::ErrorKind;

@@ -1,4 +1,5 @@
 //! Responses: the seeds' and docs' sample answers, the envelope rules, history pages.
+#![cfg(not(target_arch = "wasm32"))]
 
 use chat_recall::core::endpoint::Api;
 use chat_recall::core::error::ErrorKind;

@@ -1,4 +1,5 @@
 //! Webhooks: the seed's sample, Sign vector, and every rejection.
+#![cfg(not(target_arch = "wasm32"))]
 
 use chat_recall::core::error::ErrorKind;
 use chat_recall::core::webhook::*;
