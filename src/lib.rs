@@ -5,5 +5,7 @@
 
 pub mod core;
 
+// Public only so the wasm-bindgen-test suites can reach the bindings; not a Rust API.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;

@@ -127,8 +127,44 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
         doc.push_str(&json_string(b));
     }
     doc.push('}');
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(doc.as_bytes(), 9);
-    Ok(escape(&STANDARD.encode(compressed)))
+    Ok(escape(&STANDARD.encode(zlib_stored(doc.as_bytes()))))
+}
+
+/// A zlib stream of stored (uncompressed) deflate blocks, as Tencent's official Go library
+/// writes. The service accepts any valid zlib stream; a ~250-byte document gains little from
+/// compression, and leaving the compressor out keeps about 12 KB of code out of the wasm.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 16);
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut chunks = data.chunks(0xffff).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        let len = chunk.len() as u16;
+        out.push(u8::from(last));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65521;
+    let (mut a, mut b) = (1u32, 0u32);
+    // 5552 is the longest run before `b` could overflow a u32 (zlib's NMAX).
+    for chunk in data.chunks(5552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
 }
 
 /// base64 → the URL-safe alphabet TLSSigAPIv2 uses.
@@ -333,14 +369,24 @@ mod tests {
     }
 
     #[test]
-    fn accepts_stored_block_zlib() {
-        // The official Go library writes uncompressed (stored) deflate blocks.
+    fn accepts_compressed_and_stored_zlib() {
+        // We write stored blocks (as the official Go library does); the Node, Python and
+        // Java libraries compress. Both must verify.
         let sig = generate(&req(None)).unwrap();
         let json = miniz_oxide::inflate::decompress_to_vec_zlib(&STANDARD.decode(unescape(&sig)).unwrap()).unwrap();
-        let stored = miniz_oxide::deflate::compress_to_vec_zlib(&json, 0);
-        let other = escape(&STANDARD.encode(stored));
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
+        let other = escape(&STANDARD.encode(compressed));
         assert_ne!(other, sig);
         assert!(verify(1400000000, KEY, "xiaojun", &other, 1700000000).is_ok());
+    }
+
+    #[test]
+    fn stored_zlib_inflates_back() {
+        for len in [0usize, 1, 5551, 5552, 65535, 65536, 200_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 255) as u8).collect();
+            let z = zlib_stored(&data);
+            assert_eq!(miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(), data, "{len}");
+        }
     }
 
     #[test]

@@ -1,0 +1,15 @@
+// Browser and bundler entry: call `await init()` once before using anything else.
+// `init()` fetches chat_recall_bg.wasm next to this file (bundlers such as Vite follow the
+// `new URL(..., import.meta.url)` inside it); pass a URL, Response, bytes or a
+// WebAssembly.Module to load it from elsewhere.
+import wasmInit, { initSync } from './chat_recall.js';
+
+let ready;
+export function init(input) {
+  ready ??= wasmInit(input === undefined ? undefined : { module_or_path: input });
+  return ready;
+}
+export { initSync };
+export * from './chat_recall.js';
+export { RecallError } from './recall_error.js';
+export default init;

@@ -1,0 +1,12 @@
+// Cloudflare Workers entry: wrangler bundles the .wasm import as a compiled
+// WebAssembly.Module, which is instantiated synchronously on import.
+import wasmModule from './chat_recall_bg.wasm';
+import { initSync } from './chat_recall.js';
+
+initSync({ module: wasmModule });
+
+export async function init() {}
+export { initSync };
+export * from './chat_recall.js';
+export { RecallError } from './recall_error.js';
+export default init;

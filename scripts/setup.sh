@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every tool the build and the tests need, idempotently: the wasm target, the
+# wasm-bindgen CLI matching Cargo.lock, the npm dev tools, and (with --browser) Chromium.
+# Safe to run again and again; each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+for a in "$@"; do [ "$a" = "--browser" ] && want_browser=1; done
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must match the wasm-bindgen crate version in Cargo.lock exactly.
+[ -f Cargo.lock ] || cargo generate-lockfile
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$wb_version" ]; then
+  log "could not find wasm-bindgen in Cargo.lock"; exit 1
+fi
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$wb_version" ]; then
+  log "installing wasm-bindgen-cli $wb_version (have: ${have:-none}); takes a few minutes"
+  # --locked fails on this registry mirror; the version pin is what matters.
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] || [ ! -d node_modules/playwright-core ] \
+   || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dev tools"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$want_browser" = 1 ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing Chromium and ChromeDriver from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+log "tools ready"

@@ -1,0 +1,6 @@
+//! The JavaScript face of the library: bindings that move data between JS and the core,
+//! and (in `client`) the fetch transport. No protocol logic lives here.
+
+pub mod errors;
+pub mod functions;
+pub mod input;
