@@ -1,0 +1,98 @@
+//! The per-API per-second rate limit (60007) and the stats endpoint's arrival data.
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+
+/// Keep-alive connection for quick bursts.
+struct Conn {
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+    host: String,
+}
+
+impl Conn {
+    fn new(addr: &str) -> Conn {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
+        Conn { w: s.try_clone().unwrap(), r: BufReader::new(s), host: addr.to_string() }
+    }
+    fn post(&mut self, target: &str, body: &[u8]) -> Resp {
+        write!(self.w, "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n", self.host, body.len()).unwrap();
+        self.w.write_all(body).unwrap();
+        read_response(&mut self.r).unwrap()
+    }
+}
+
+#[test]
+fn rate_limit_answers_60007_and_stats_show_arrivals() {
+    let emu = start(&["--rate-limit", "20"]);
+    let mut c = Conn::new(&emu.addr);
+    let target = format!("/v4/im_open_login_svc/account_import?{}", query(&admin_sig(), "7"));
+    let body = json!({"UserID": "u"}).to_string();
+    let t0 = std::time::Instant::now();
+    let codes: Vec<i64> = (0..60).map(|_| code(&c.post(&target, body.as_bytes()).json())).collect();
+    let fast = t0.elapsed() < std::time::Duration::from_millis(900);
+    let ok = codes.iter().filter(|&&c| c == 0).count();
+    let limited = codes.iter().filter(|&&c| c == 60007).count();
+    assert_eq!(ok + limited, 60, "{codes:?}");
+    if fast {
+        assert_eq!(ok, 20, "{codes:?}");
+    }
+    assert!(ok <= 40);
+    // Another API has its own budget.
+    let other = format!("/v4/group_open_http_svc/create_group?{}", query(&admin_sig(), "8"));
+    assert_eq!(code(&c.post(&other, json!({"Type": "Public", "Name": "n"}).to_string().as_bytes()).json()), 0);
+
+    let s = stats(&emu, true);
+    let a = &s["apis"]["im_open_login_svc/account_import"];
+    assert_eq!(a["requests"], 60);
+    assert_eq!(a["rate_limited"].as_u64().unwrap() as usize, limited);
+    assert_eq!(a["error_codes"]["60007"].as_u64().unwrap_or(0) as usize, limited);
+    let arrivals: Vec<u64> = a["arrivals_ms"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(arrivals.len(), 60);
+    assert!(a["first_arrival_ms"].as_u64().unwrap() <= a["last_arrival_ms"].as_u64().unwrap());
+    let hist: u64 = a["per_second"].as_array().unwrap().iter().map(|p| p[1].as_u64().unwrap()).sum();
+    assert_eq!(hist, 60);
+    assert!(a["max_arrivals_in_any_1s"].as_u64().unwrap() >= 20);
+    assert_eq!(s["total_requests"], 61);
+
+    // Reset, then wait out the window: admitted again.
+    raw(&emu.addr, "POST", "/_emulator/reset-stats", b"").unwrap();
+    assert_eq!(stats(&emu, false)["total_requests"], 0);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(code(&c.post(&target, body.as_bytes()).json()), 0);
+}
+
+#[test]
+fn throughput_on_loopback() {
+    let emu = start(&["--rate-limit", "0"]);
+    let threads = 4;
+    let per = 1500;
+    let sig = admin_sig();
+    let t0 = std::time::Instant::now();
+    let hs: Vec<_> = (0..threads)
+        .map(|i| {
+            let addr = emu.addr.clone();
+            let target = format!("/v4/im_open_login_svc/account_import?{}", query(&sig, &i.to_string()));
+            std::thread::spawn(move || {
+                let mut c = Conn::new(&addr);
+                let body = format!("{{\"UserID\":\"load{i}\"}}");
+                for _ in 0..per {
+                    assert_eq!(c.post(&target, body.as_bytes()).status, 200);
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let rps = (threads * per) as f64 / secs;
+    eprintln!("throughput: {} requests in {secs:.2}s = {rps:.0} req/s", threads * per);
+    // Debug builds on a shared 2-core box: a conservative floor; release is far higher.
+    assert!(rps > 500.0, "{rps}");
+    assert_eq!(stats(&emu, false)["total_requests"], threads * per);
+}
