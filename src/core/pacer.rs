@@ -49,7 +49,9 @@ const CUT_SPACING_MS: f64 = 1_000.0;
 /// Pacing options. Out-of-range values are clamped by [`Pacer::new`], never rejected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PacerConfig {
-    /// The ceiling: request starts per second (default 200). Non-finite or `<= 0` means 200.
+    /// The ceiling: request starts per second (default 200). Non-finite or `<= 0` means 200;
+    /// values above 1 are rounded down (a window holds a whole number of starts); values
+    /// below 1 space starts more than a second apart.
     pub max_requests_per_second: f64,
     /// Fraction of the ceiling held back (default 0.01, clamped to 0..=0.5).
     pub headroom: f64,
@@ -126,7 +128,9 @@ impl Default for Pacer {
 impl Pacer {
     pub fn new(cfg: &PacerConfig) -> Pacer {
         let rate = if cfg.max_requests_per_second.is_finite() && cfg.max_requests_per_second > 0.0 {
-            cfg.max_requests_per_second.min(1_000_000.0)
+            let r = cfg.max_requests_per_second.min(1_000_000.0);
+            // A count per window is a whole number: 2.5/s means at most 2 in any second.
+            if r >= 1.0 { r.floor() } else { r }
         } else {
             DEFAULT_MAX_REQUESTS_PER_SECOND
         };
@@ -213,7 +217,7 @@ impl Pacer {
         }
         if let Some(tat) = self.tat {
             let due = tat - self.tolerance_ms;
-            if !(now >= due) {
+            if now < due {
                 return Err(due);
             }
         }

@@ -207,7 +207,7 @@ impl Engine {
             }
         }
         while self.next_fresh < self.units.len()
-            && self.units.get(self.next_fresh).map_or(false, |u| u.state != UnitState::Fresh)
+            && self.units.get(self.next_fresh).is_some_and(|u| u.state != UnitState::Fresh)
         {
             self.next_fresh += 1;
         }
