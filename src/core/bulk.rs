@@ -25,6 +25,10 @@
 //!   `job_error`.
 //! * **Abort.** Every seq not yet settled gets [`CODE_ABORTED`] (-2), "aborted".
 //! * `code` is 0 exactly when `ok` is true.
+//! * Caveat: a request that timed out may still have been carried out by the service; its
+//!   retry can then report a per-message failure (such as 10032) for messages that the first
+//!   attempt did recall. The service documents no "already recalled" RetCode for groups, so
+//!   the retry's answer is reported as given.
 
 use std::collections::HashSet;
 
