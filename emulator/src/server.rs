@@ -219,11 +219,11 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
     match fault {
         Some(FaultKind::Drop) => return Err(Dropped),
         Some(FaultKind::BadGateway) => {
-            tokio::time::sleep(latency).await;
+            pause(latency).await;
             return Ok((respond(StatusCode::BAD_GATEWAY, "text/html", Bytes::from_static(b"<html><body><h1>502 Bad Gateway</h1></body></html>\n")), -502));
         }
         Some(FaultKind::Internal) => {
-            tokio::time::sleep(latency).await;
+            pause(latency).await;
             let code = if openim { 91000 } else { 10002 };
             return Ok((json_response(&failure(code, "Internal service error. Please try again.")), code));
         }
@@ -267,7 +267,7 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
         webhook::spawn(app.clone(), ev, remote.ip().to_string(), now);
     }
 
-    tokio::time::sleep(latency).await;
+    pause(latency).await;
     let bytes = Bytes::from(value.to_string());
     match fault {
         Some(FaultKind::Slow) => {
@@ -282,6 +282,13 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
             Ok((r, code))
         }
         _ => Ok((respond(StatusCode::OK, "application/json", bytes), code)),
+    }
+}
+
+/// Sleep, but not at all for zero (a zero tokio sleep still waits for the next timer tick).
+async fn pause(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
     }
 }
 
