@@ -109,16 +109,20 @@ fn doc_group_history_page() {
              "MsgPriority": 1, "MsgRandom": 235168582, "MsgSeq": 7803320, "MsgTimeStamp": 1458721797}
         ]}"#;
     let p = parse_group_history(200, body).unwrap();
-    assert!(p.is_finished);
-    assert_eq!(p.next_before_seq, None);
+    // IsFinished 1 means the requested range came back whole, not that history ended:
+    // older messages (below 7803320) remain.
+    assert!(p.range_complete);
+    assert!(!p.is_finished);
+    assert_eq!(p.next_before_seq, Some(7803319));
     assert_eq!(p.messages.len(), 2);
     let m = &p.messages[1];
     assert_eq!((m.msg_seq, m.msg_random, m.msg_time_stamp, m.msg_priority), (7803320, 235168582, 1458721797, 1));
     assert_eq!(m.msg_body, json!([{"MsgContent": {"Text": "Report"}, "MsgType": "TIMTextElem"}]));
     assert!(!m.recalled && !m.is_system_msg);
     let v = serde_json::to_value(&p).unwrap();
-    assert_eq!(v["isFinished"], json!(true));
-    assert_eq!(v["nextBeforeSeq"], json!(null));
+    assert_eq!(v["isFinished"], json!(false));
+    assert_eq!(v["nextBeforeSeq"], json!(7803319));
+    assert_eq!(v["rangeComplete"], json!(true));
     assert_eq!(v["messages"][0]["fromAccount"], json!("144115197276518801"));
     for k in ["fromAccount", "msgSeq", "msgRandom", "msgTimeStamp", "isPlaceMsg", "isSystemMsg", "msgPriority", "recalled", "msgBody"] {
         assert!(v["messages"][0].get(k).is_some(), "{k}");

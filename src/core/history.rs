@@ -4,7 +4,10 @@
 //!
 //! group_msg_get_simple (request `GroupId`, `ReqMsgNumber` 1..=20, optional `ReqMsgSeq` =
 //! the largest seq wanted, `WithRecalledMsg` 0/1, `TopicId`). Reply after the envelope:
-//! - `IsFinished`: 1 when there is nothing older, else 0. If absent, an empty list means done.
+//! - `IsFinished`: whether the *requested range* came back whole: 1 yes; 0 when the reply was
+//!   cut (long messages, or more than 20 asked); 2 when cut and everything had expired. It
+//!   does NOT say "no older messages": a full page of 20 normally carries 1. We pass it on as
+//!   `rangeComplete` and decide the end of history ourselves (below).
 //! - `RspMsgList`: newest first, each `{From_Account, IsPlaceMsg, IsSystemMsg, MsgPriority,
 //!   MsgRandom, MsgSeq, MsgTimeStamp, MsgBody}`. Only `MsgSeq` is required; missing numbers
 //!   read as 0, missing `From_Account` as "", missing `MsgBody` as `[]`.
@@ -12,8 +15,8 @@
 //!   `WithRecalledMsg` = 1 (the default leaves them out). `IsPlaceMsg` = 1 is a "hole": the
 //!   message expired, failed to be stored or was deleted, and its `MsgBody` is empty.
 //!   `recalled` is true exactly when `IsPlaceMsg` == 2.
-//! - Next page: `ReqMsgSeq` = smallest returned `MsgSeq` - 1 (`nextBeforeSeq`), none when
-//!   `IsFinished` is 1 or that would be 0.
+//! - Next page: `ReqMsgSeq` = smallest returned `MsgSeq` - 1 (`nextBeforeSeq`). History is
+//!   finished (`isFinished`) when a page is empty or that would be 0 (seq 1 was reached).
 //!
 //! admin_getroammsg (request `Operator_Account`, `Peer_Account`, `MaxCnt`, `MinTime`,
 //! `MaxTime`, optional `LastMsgKey`). Reply after the envelope:
@@ -61,9 +64,12 @@ pub struct GroupMessage {
 #[serde(rename_all = "camelCase")]
 pub struct GroupHistoryPage {
     pub messages: Vec<GroupMessage>,
+    /// No older messages remain: the page was empty or reached MsgSeq 1.
     pub is_finished: bool,
     /// Pass as `beforeSeq` for the next (older) page; `None` when there is none.
     pub next_before_seq: Option<u64>,
+    /// The service's `IsFinished` == 1: the requested range came back whole.
+    pub range_complete: bool,
 }
 
 /// One message of a one-to-one history.
@@ -155,13 +161,10 @@ pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistory
             msg_body: body_of(m),
         });
     }
-    let is_finished = flag(map.get("IsFinished")).unwrap_or(messages.is_empty());
-    let next_before_seq = if is_finished {
-        None
-    } else {
-        messages.iter().map(|m| m.msg_seq).min().and_then(|s| s.checked_sub(1)).filter(|&s| s > 0)
-    };
-    Ok(GroupHistoryPage { messages, is_finished, next_before_seq })
+    let range_complete = matches!(map.get("IsFinished").and_then(lenient_u64), Some(1));
+    let next_before_seq = messages.iter().map(|m| m.msg_seq).min().and_then(|s| s.checked_sub(1)).filter(|&s| s > 0);
+    let is_finished = next_before_seq.is_none();
+    Ok(GroupHistoryPage { messages, is_finished, next_before_seq, range_complete })
 }
 
 /// Parse an `admin_getroammsg` answer.

@@ -14,10 +14,11 @@ const MAX_SDK_APP_ID: u64 = u32::MAX as u64;
 /// Webhook bodies are small JSON documents; anything bigger is refused unread.
 const MAX_CALLBACK_BODY: usize = 64 * 1024;
 
-/// Plain JS objects from serde values (maps become objects, not `Map`s).
+/// Plain JS objects from serde values, through JSON text: serde_json is already in the
+/// module, and `JSON.parse` is fast, so this costs less code than a direct serializer.
 pub fn to_plain_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    v.serialize(&ser).map_err(|e| RecallError::protocol(format!("could not convert a result for JavaScript: {e}")))
+    let text = serde_json::to_string(v).map_err(|_| RecallError::protocol("could not encode a result"))?;
+    js_sys::JSON::parse(&text).map_err(|_| RecallError::protocol("could not decode a result"))
 }
 
 pub fn set(obj: &Object, key: &str, value: JsValue) {

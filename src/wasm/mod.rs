@@ -4,3 +4,5 @@
 pub mod errors;
 pub mod functions;
 pub mod input;
+pub mod client;
+pub mod transport;

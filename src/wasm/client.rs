@@ -1,0 +1,530 @@
+//! `RecallClient`: the JS-facing client. It validates arguments up front (nothing is sent
+//! for bad input), then drives the core's sans-IO jobs (`core::bulk`, `core::scheduler`):
+//! the job decides what to send and when; this file only builds URLs, performs fetches and
+//! sleeps. See the driver loop in `core::scheduler`'s module docs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::errors::{to_js, JsResult};
+use super::functions::{set, to_plain_js};
+use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
+use super::transport::{now_ms, random_u32, Inbox, Transport};
+use crate::core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
+use crate::core::endpoint::{request_url, Api, BaseUrl, Caller, Region};
+use crate::core::error::{ErrorKind, RecallError, Result};
+use crate::core::history::{parse_c2c_history, parse_group_history};
+use crate::core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
+use crate::core::requests::{self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, Request, SenderRecall};
+use crate::core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
+use crate::core::retry::RetryPolicy;
+use crate::core::scheduler::{default_max_in_flight, Action, JobConfig, SendRequest, SingleJob};
+use crate::core::usersig;
+
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+const DEFAULT_USERSIG_TTL: u64 = 86_400;
+/// Most MsgSeqs one call accepts: 100,000 requests' worth, ~8 minutes at 200/s.
+const MAX_SEQS_PER_CALL: u32 = 1_000_000;
+
+/// Where the UserSig comes from.
+enum Credentials {
+    /// Given by the caller; used as is.
+    Fixed(String),
+    /// Signed here from the secret key and renewed before it expires.
+    Signed { secret_key: String, ttl: u64, current: Option<(String, u64)> },
+}
+
+struct ClientInner {
+    caller: Caller,
+    base: BaseUrl,
+    credentials: RefCell<Credentials>,
+    pacers: RefCell<PacerSet>,
+    job: JobConfig,
+    transport: Transport,
+}
+
+impl ClientInner {
+    /// The UserSig for the next request; `renew` forces a new one (after a 70001).
+    fn user_sig(&self, renew: bool) -> Result<String> {
+        let mut creds = self.credentials.borrow_mut();
+        match &mut *creds {
+            Credentials::Fixed(s) => Ok(s.clone()),
+            Credentials::Signed { secret_key, ttl, current } => {
+                let now = (now_ms() / 1000.0) as u64;
+                // Renew when 90% of the lifetime has passed, so no request carries a sig
+                // that expires in flight.
+                let fresh = matches!(current, Some((_, signed_at)) if !renew && now < *signed_at + *ttl * 9 / 10);
+                if !fresh {
+                    let sig = usersig::generate(&usersig::SignRequest {
+                        sdk_app_id: self.caller.sdk_app_id,
+                        secret_key,
+                        identifier: &self.caller.identifier,
+                        expire_seconds: *ttl,
+                        user_buf: None,
+                        now,
+                    })?;
+                    *current = Some((sig, now));
+                }
+                Ok(current.as_ref().map(|(s, _)| s.clone()).unwrap_or_default())
+            }
+        }
+    }
+
+    fn url(&self, api: Api, renew: bool) -> Result<String> {
+        Ok(request_url(&self.base, api, &self.caller, &self.user_sig(renew)?, random_u32()))
+    }
+}
+
+/// A job the driver can run: the core's state machine plus how to build and read requests.
+trait Drive {
+    fn api(&self) -> Api;
+    fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action;
+    fn body(&self, req: &SendRequest) -> Result<String>;
+    fn on_answer(&mut self, request_id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32);
+    fn abort(&mut self);
+    /// Called after answers were fed; group jobs report progress here.
+    fn after_answers(&mut self) {}
+}
+
+/// Run a job to completion: the loop documented in `core::scheduler`.
+async fn run_job(client: &ClientInner, job: &mut dyn Drive, signal: Option<JsValue>) {
+    let inbox = Rc::new(Inbox::default());
+    let _abort_listener = signal.and_then(|s| AbortListener::attach(&s, &inbox));
+    let mut aborted = false;
+    loop {
+        let mut fed = false;
+        while let Some(c) = inbox.pop() {
+            job.on_answer(c.request_id, now_ms(), c.result, random_u32());
+            fed = true;
+        }
+        if fed {
+            job.after_answers();
+        }
+        if inbox.aborted.get() && !aborted {
+            aborted = true;
+            job.abort();
+            inbox.abort_all();
+        }
+        let action = job.poll(now_ms(), &mut client.pacers.borrow_mut());
+        match action {
+            Action::Send(req) => {
+                let api = job.api();
+                match client.url(api, req.resign).and_then(|url| Ok((url, job.body(&req)?))) {
+                    Ok((url, body)) => client.transport.start(&inbox, api, req.request_id, url, body),
+                    // The slot is spent; report the failure so the job settles or retries it.
+                    Err(e) => job.on_answer(req.request_id, now_ms(), Err(e.with_api(api.path())), random_u32()),
+                }
+            }
+            Action::WaitUntil(t) => inbox.wait(Some(t)).await,
+            Action::Idle => inbox.wait(None).await,
+            Action::Done => break,
+        }
+    }
+}
+
+/// Hooks the caller's AbortSignal to the job; detached on drop.
+struct AbortListener {
+    signal: JsValue,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl AbortListener {
+    fn attach(signal: &JsValue, inbox: &Rc<Inbox>) -> Option<AbortListener> {
+        if js_sys::Reflect::get(signal, &"aborted".into()).ok().and_then(|a| a.as_bool()) == Some(true) {
+            inbox.aborted.set(true);
+            return None;
+        }
+        let inbox = inbox.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            inbox.aborted.set(true);
+            inbox.wake_up();
+        });
+        call_method(signal, "addEventListener", &["abort".into(), callback.as_ref().clone()]);
+        Some(AbortListener { signal: signal.clone(), callback })
+    }
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        call_method(&self.signal, "removeEventListener", &["abort".into(), self.callback.as_ref().clone()]);
+    }
+}
+
+fn call_method(target: &JsValue, name: &str, args: &[JsValue]) {
+    if let Ok(f) = js_sys::Reflect::get(target, &name.into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+        let _ = f.apply(target, &args.iter().collect::<Array>());
+    }
+}
+
+/// A bulk group recall in flight.
+struct GroupDrive {
+    job: GroupRecallJob,
+    group_id: String,
+    topic_id: Option<String>,
+    reason: Option<String>,
+    on_progress: Option<Function>,
+}
+
+impl Drive for GroupDrive {
+    fn api(&self) -> Api {
+        self.job.api()
+    }
+    fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action {
+        self.job.poll(now, pacers.get(Api::GroupMsgRecall))
+    }
+    fn body(&self, req: &SendRequest) -> Result<String> {
+        Ok(GroupRecall::new(&self.group_id, &req.msg_seqs, self.topic_id.as_deref(), self.reason.as_deref())?.body())
+    }
+    fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
+        let parsed = answer
+            .and_then(|(status, body)| parse_group_recall(status, &body))
+            .map(|list| list.into_iter().map(|r| (r.msg_seq, r.ret_code)).collect());
+        self.job.on_response(id, now, parsed, random);
+    }
+    fn abort(&mut self) {
+        self.job.abort();
+    }
+    fn after_answers(&mut self) {
+        if let (Some(p), Some(cb)) = (self.job.take_progress(), &self.on_progress) {
+            // A throwing callback must not break the job.
+            let _ = cb.call1(&JsValue::UNDEFINED, &progress_js(&p));
+        }
+    }
+}
+
+/// One call through the same pacing and retries.
+struct SingleDrive<T> {
+    job: SingleJob<T>,
+    body: String,
+    parse: fn(u16, &[u8]) -> Result<T>,
+}
+
+impl<T> Drive for SingleDrive<T> {
+    fn api(&self) -> Api {
+        self.job.api()
+    }
+    fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action {
+        let api = self.job.api();
+        self.job.poll(now, pacers.get(api))
+    }
+    fn body(&self, _req: &SendRequest) -> Result<String> {
+        Ok(self.body.clone())
+    }
+    fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
+        let parse = self.parse;
+        self.job.on_response(id, now, answer.and_then(|(status, body)| parse(status, &body)), random);
+    }
+    fn abort(&mut self) {
+        self.job.abort();
+    }
+}
+
+fn progress_js(p: &Progress) -> JsValue {
+    let o = Object::new();
+    set(&o, "done", (p.done as f64).into());
+    set(&o, "total", (p.total as f64).into());
+    set(&o, "recalled", (p.recalled as f64).into());
+    set(&o, "failed", (p.failed as f64).into());
+    o.into()
+}
+
+fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> JsValue {
+    let o = Object::new();
+    set(&o, "groupId", group_id.into());
+    if let Some(t) = topic_id {
+        set(&o, "topicId", t.into());
+    }
+    set(&o, "requested", (r.requested as f64).into());
+    set(&o, "recalled", (r.recalled as f64).into());
+    set(&o, "failed", (r.failed as f64).into());
+    set(&o, "requests", (r.requests as f64).into());
+    set(&o, "retries", (r.retries as f64).into());
+    let results = Array::new_with_length(r.results.len() as u32);
+    for (i, x) in r.results.iter().enumerate() {
+        let e = Object::new();
+        set(&e, "msgSeq", (x.msg_seq as f64).into());
+        set(&e, "ok", x.ok.into());
+        set(&e, "code", (x.code as f64).into());
+        set(&e, "message", x.message.as_str().into());
+        results.set(i as u32, e.into());
+    }
+    set(&o, "results", results.into());
+    o.into()
+}
+
+/// Run `f` as a Promise that rejects with a `RecallError` on `Err`.
+fn promise<F>(f: F) -> Promise
+where
+    F: std::future::Future<Output = JsResult<JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(f)
+}
+
+fn reject(e: RecallError) -> Promise {
+    Promise::reject(&to_js(&e))
+}
+
+/// Reads a call's `signal` option: absent, or an AbortSignal-like object.
+fn signal_opt(o: &Opts) -> Result<Option<JsValue>> {
+    let s = o.get("signal")?;
+    if s.is_undefined() || s.is_null() {
+        return Ok(None);
+    }
+    let has = |k: &str| js_sys::Reflect::has(&s, &k.into()).unwrap_or(false);
+    if !s.is_object() || !has("aborted") || !has("addEventListener") {
+        return Err(RecallError::invalid_input("signal", format!("must be an AbortSignal, got {}", type_name(&s))));
+    }
+    Ok(Some(s))
+}
+
+/// One MsgSeq given as a number, bigint or decimal string.
+fn msg_seq(field: &str, v: &JsValue) -> Result<u64> {
+    if let Some(s) = v.as_string() {
+        return requests::parse_msg_seq(field, &s);
+    }
+    if v.is_bigint() {
+        return requests::parse_msg_seq(field, &js_string(v));
+    }
+    if v.as_f64().is_some() {
+        return to_int(field, v, 1, MAX_SAFE_INTEGER);
+    }
+    Err(RecallError::invalid_input(field, format!("must be a number, bigint or decimal string, got {}", type_name(v))))
+}
+
+fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
+    if v.is_undefined() || v.is_null() {
+        return Err(RecallError::invalid_input("msgSeqs", "is required"));
+    }
+    if v.is_string() || !v.is_object() {
+        return Err(RecallError::invalid_input("msgSeqs", format!("must be an array or iterable of MsgSeqs, got {}", type_name(v))));
+    }
+    let arr = if Array::is_array(v) {
+        v.clone().unchecked_into::<Array>()
+    } else {
+        // Iterables (Set, generators) and array-likes.
+        Array::from(v)
+    };
+    if arr.length() == 0 {
+        return Err(RecallError::invalid_input("msgSeqs", "must not be empty"));
+    }
+    if arr.length() > MAX_SEQS_PER_CALL {
+        return Err(RecallError::invalid_input("msgSeqs", format!("has more than {MAX_SEQS_PER_CALL} entries")));
+    }
+    (0..arr.length()).map(|i| msg_seq(&format!("msgSeqs[{i}]"), &arr.get(i))).collect()
+}
+
+fn read_options(options: &JsValue) -> Result<ClientInner> {
+    let o = Opts::new(options, "options")?;
+    let sdk_app_id = o.int("sdkAppId", 1, u32::MAX as u64)?;
+    let identifier = o.string("identifier")?;
+    let caller = Caller::new(sdk_app_id, &identifier)?;
+    let user_sig = o.opt_string("userSig")?;
+    let secret_key = o.opt_string("secretKey")?;
+    let ttl = o.opt_int("userSigTtlSeconds", 60, usersig::MAX_EXPIRE_SECONDS)?.unwrap_or(DEFAULT_USERSIG_TTL);
+    let credentials = match (secret_key, user_sig) {
+        (Some(key), first) => {
+            if is_browser_page() {
+                return Err(RecallError::invalid_input(
+                    "secretKey",
+                    "must never be shipped to a browser; sign UserSigs in a Worker or on a server and pass userSig",
+                ));
+            }
+            // Check the key signs at all before any request goes out.
+            usersig::generate(&usersig::SignRequest { sdk_app_id, secret_key: &key, identifier: &identifier, expire_seconds: ttl, user_buf: None, now: 0 })?;
+            let current = first.map(|s| (s, (now_ms() / 1000.0) as u64));
+            Credentials::Signed { secret_key: key, ttl, current }
+        }
+        (None, Some(sig)) => {
+            if sig.is_empty() || sig.len() > 8192 || !sig.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(RecallError::invalid_input("userSig", "must be a non-empty UserSig string"));
+            }
+            Credentials::Fixed(sig)
+        }
+        (None, None) => return Err(RecallError::invalid_input("userSig", "give userSig or (server side) secretKey")),
+    };
+    let base = match (o.opt_string("region")?, o.opt_string("baseUrl")?) {
+        (Some(_), Some(_)) => return Err(RecallError::invalid_input("baseUrl", "give region or baseUrl, not both")),
+        (Some(r), None) => BaseUrl::region(Region::parse(&r)?),
+        (None, Some(u)) => BaseUrl::custom(&u)?,
+        (None, None) => BaseUrl::region(Region::China),
+    };
+    let rate = match o.get("maxRequestsPerSecond")? {
+        v if v.is_undefined() || v.is_null() => DEFAULT_MAX_REQUESTS_PER_SECOND,
+        v => match v.as_f64() {
+            Some(r) if r.is_finite() && r > 0.0 && r <= 100_000.0 => r,
+            _ => return Err(RecallError::invalid_input("maxRequestsPerSecond", "must be a number above 0 and at most 100000")),
+        },
+    };
+    let max_in_flight = o.opt_int("maxInFlight", 1, 1024)?.map(|n| n as usize).unwrap_or_else(|| default_max_in_flight(rate));
+    let timeout_ms = o.opt_int("timeoutMs", 1, 600_000)?.unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = o.opt_int("maxRetries", 0, 20)? {
+        retry.max_retries = n as u32;
+    }
+    let fetch = match o.get("fetch")? {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(v.dyn_into::<Function>().map_err(|v| RecallError::invalid_input("fetch", format!("must be a function, got {}", type_name(&v))))?),
+    };
+    let can_resign = matches!(credentials, Credentials::Signed { .. });
+    Ok(ClientInner {
+        caller,
+        base,
+        credentials: RefCell::new(credentials),
+        pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(rate))),
+        job: JobConfig { max_in_flight, retry, can_resign },
+        transport: Transport { fetch, timeout_ms },
+    })
+}
+
+/// A page's main thread or a browser worker with a DOM-ish global: where a secret must not be.
+fn is_browser_page() -> bool {
+    let g = js_sys::global();
+    let has = |k: &str| js_sys::Reflect::get(&g, &k.into()).map(|v| !v.is_undefined()).unwrap_or(false);
+    has("document") && has("window") && !has("process")
+}
+
+#[wasm_bindgen(js_name = RecallClient, skip_typescript)]
+pub struct RecallClient {
+    inner: Rc<ClientInner>,
+}
+
+#[wasm_bindgen(js_class = RecallClient)]
+impl RecallClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> JsResult<RecallClient> {
+        read_options(&options).map(|inner| RecallClient { inner: Rc::new(inner) }).map_err(|e| to_js(&e))
+    }
+
+    /// `recallGroupMessages({ groupId, msgSeqs, topicId?, reason?, signal?, onProgress? })`
+    #[wasm_bindgen(js_name = recallGroupMessages)]
+    pub fn recall_group_messages(&self, args: JsValue) -> Promise {
+        let (mut drive, signal) = match self.group_drive(&args) {
+            Ok(x) => x,
+            Err(e) => return reject(e),
+        };
+        let inner = self.inner.clone();
+        promise(async move {
+            run_job(&inner, &mut drive, signal).await;
+            let GroupDrive { job, group_id, topic_id, .. } = drive;
+            let report = job.finish();
+            let js = report_js(&report, &group_id, topic_id.as_deref());
+            // Nothing recalled because of one job-wide error, or aborted: reject, with the
+            // full accounting attached as `error.report`.
+            let failure = if report.aborted {
+                Some(RecallError::new(ErrorKind::Aborted, "the operation was aborted").with_api(Api::GroupMsgRecall.path()))
+            } else if report.recalled == 0 {
+                report.job_error.clone()
+            } else {
+                None
+            };
+            match failure {
+                Some(e) => {
+                    let err = to_js(&e);
+                    let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
+                    Err(err)
+                }
+                None => Ok(js),
+            }
+        })
+    }
+
+    /// `recallGroupMessagesBySender({ groupId, senderAccount, topicId?, signal? })`
+    #[wasm_bindgen(js_name = recallGroupMessagesBySender)]
+    pub fn recall_group_messages_by_sender(&self, args: JsValue) -> Promise {
+        self.single(&args, |o| {
+            let req = SenderRecall::new(&o.string("groupId")?, &o.string("senderAccount")?, o.opt_string("topicId")?.as_deref())?;
+            Ok((req.api(), req.body()))
+        }, |status, body| parse_sender_recall(status, body).map(|()| JsValue::UNDEFINED))
+    }
+
+    /// `recallC2CMessage({ fromAccount, toAccount, msgKey, signal? })`
+    #[wasm_bindgen(js_name = recallC2CMessage)]
+    pub fn recall_c2c_message(&self, args: JsValue) -> Promise {
+        self.single(&args, |o| {
+            let req = C2CWithdraw::new(&o.string("fromAccount")?, &o.string("toAccount")?, &o.string("msgKey")?)?;
+            Ok((req.api(), req.body()))
+        }, |status, body| {
+            let out = parse_c2c_withdraw(status, body)?;
+            let o = Object::new();
+            set(&o, "alreadyRecalled", out.already_recalled.into());
+            Ok(o.into())
+        })
+    }
+
+    /// `getGroupHistory({ groupId, count?, beforeSeq?, topicId?, withRecalled?, signal? })`
+    #[wasm_bindgen(js_name = getGroupHistory)]
+    pub fn get_group_history(&self, args: JsValue) -> Promise {
+        self.single(&args, |o| {
+            let before = match o.get("beforeSeq")? {
+                v if v.is_undefined() || v.is_null() => None,
+                v => Some(msg_seq("beforeSeq", &v)?),
+            };
+            let req = GroupHistoryQuery::new(
+                &o.string("groupId")?,
+                o.opt_int("count", 1, requests::MAX_GROUP_HISTORY_COUNT)?.unwrap_or(requests::MAX_GROUP_HISTORY_COUNT),
+                before,
+                o.opt_bool("withRecalled")?.unwrap_or(false),
+                o.opt_string("topicId")?.as_deref(),
+            )?;
+            Ok((req.api(), req.body()))
+        }, |status, body| to_plain_js(&parse_group_history(status, body)?))
+    }
+
+    /// `getC2CHistory({ operatorAccount, peerAccount, minTime, maxTime, maxCount?, lastMsgKey?, signal? })`
+    #[wasm_bindgen(js_name = getC2CHistory)]
+    pub fn get_c2c_history(&self, args: JsValue) -> Promise {
+        self.single(&args, |o| {
+            let req = C2CHistoryQuery::new(
+                &o.string("operatorAccount")?,
+                &o.string("peerAccount")?,
+                o.opt_int("maxCount", 1, requests::MAX_C2C_HISTORY_COUNT)?.unwrap_or(requests::MAX_C2C_HISTORY_COUNT),
+                o.int("minTime", 0, u32::MAX as u64)?,
+                o.int("maxTime", 0, u32::MAX as u64)?,
+                o.opt_string("lastMsgKey")?.as_deref(),
+            )?;
+            Ok((req.api(), req.body()))
+        }, |status, body| to_plain_js(&parse_c2c_history(status, body)?))
+    }
+}
+
+impl RecallClient {
+    fn group_drive(&self, args: &JsValue) -> Result<(GroupDrive, Option<JsValue>)> {
+        let o = Opts::new(args, "args")?;
+        let group_id = o.string("groupId")?;
+        let topic_id = o.opt_string("topicId")?;
+        let reason = o.opt_string("reason")?;
+        let seqs = msg_seqs(&o.get("msgSeqs")?)?;
+        let signal = signal_opt(&o)?;
+        let on_progress = match o.get("onProgress")? {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(v.dyn_into::<Function>().map_err(|v| RecallError::invalid_input("onProgress", format!("must be a function, got {}", type_name(&v))))?),
+        };
+        // Validate group, topic and reason once, with the first batch, before sending.
+        GroupRecall::new(&group_id, &seqs[..seqs.len().min(1)], topic_id.as_deref(), reason.as_deref())?;
+        let job = GroupRecallJob::new(&seqs, self.inner.job.clone())?;
+        Ok((GroupDrive { job, group_id, topic_id, reason, on_progress }, signal))
+    }
+
+    /// A single-request call: `build` validates and describes it, `parse` reads the answer.
+    fn single(
+        &self,
+        args: &JsValue,
+        build: impl FnOnce(&Opts) -> Result<(Api, String)>,
+        parse: fn(u16, &[u8]) -> Result<JsValue>,
+    ) -> Promise {
+        let prepared = Opts::new(args, "args").and_then(|o| Ok((build(&o)?, signal_opt(&o)?)));
+        let ((api, body), signal) = match prepared {
+            Ok(x) => x,
+            Err(e) => return reject(e),
+        };
+        let inner = self.inner.clone();
+        promise(async move {
+            let mut drive = SingleDrive { job: SingleJob::new(api, inner.job.clone()), body, parse };
+            run_job(&inner, &mut drive, signal).await;
+            drive.job.finish().result.map_err(|e| to_js(&e))
+        })
+    }
+}
