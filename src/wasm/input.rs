@@ -155,7 +155,10 @@ pub fn to_int(field: &str, v: &JsValue, min: u64, max: u64) -> Result<u64> {
 
 /// `String(v)` without going through user-defined `toString` for non-primitive values.
 pub fn js_string(v: &JsValue) -> String {
-    js_sys::JsString::from(v.clone()).as_string().unwrap_or_default()
+    if let Some(b) = v.dyn_ref::<js_sys::BigInt>() {
+        return b.to_string(10).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    }
+    v.as_string().unwrap_or_default()
 }
 
 pub fn to_bytes(field: &str, v: &JsValue, max: usize) -> Result<Vec<u8>> {
