@@ -1,0 +1,319 @@
+// RecallClient through the built package, against a scripted server on 127.0.0.1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importPackage } from './install.mjs';
+import { startScriptedServer, recallAll, maxInAnySecond } from './scripted-server.mjs';
+
+const lib = await importPackage();
+const { RecallClient, RecallError, verifyUserSig } = lib;
+const APP = 1400000000;
+const KEY = 'test-secret-key';
+
+function client(baseUrl, extra = {}) {
+  return new RecallClient({ sdkAppId: APP, identifier: 'administrator', secretKey: KEY, baseUrl, ...extra });
+}
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+test('1,000 MsgSeqs become 100 requests of at most 10, each with a valid UserSig and a u32 random', async () => {
+  const srv = await startScriptedServer((c) => recallAll(c.body));
+  try {
+    const progress = [];
+    const r = await client(srv.baseUrl).recallGroupMessages({ groupId: '@TGS#bulk', msgSeqs: range(1, 1000), onProgress: (p) => progress.push(p) });
+    assert.equal(srv.calls.length, 100);
+    const seen = [];
+    for (const c of srv.calls) {
+      assert.equal(c.method, 'POST');
+      assert.equal(c.api, 'group_open_http_svc/group_msg_recall');
+      assert.equal(c.query.get('sdkappid'), String(APP));
+      assert.equal(c.query.get('identifier'), 'administrator');
+      assert.equal(c.query.get('contenttype'), 'json');
+      const random = c.query.get('random');
+      assert.match(random, /^(0|[1-9][0-9]{0,9})$/);
+      assert.ok(Number(random) <= 4294967295);
+      verifyUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', userSig: c.query.get('usersig') });
+      assert.equal(c.body.GroupId, '@TGS#bulk');
+      assert.ok(c.body.MsgSeqList.length >= 1 && c.body.MsgSeqList.length <= 10);
+      seen.push(...c.body.MsgSeqList.map((m) => m.MsgSeq));
+    }
+    assert.deepEqual([...seen].sort((a, b) => a - b), range(1, 1000));
+    // random is drawn fresh for each request
+    assert.ok(new Set(srv.calls.map((c) => c.query.get('random'))).size > 95);
+    assert.equal(r.requested, 1000);
+    assert.equal(r.recalled, 1000);
+    assert.equal(r.failed, 0);
+    assert.equal(r.requests, 100);
+    assert.deepEqual(r.results.map((x) => x.msgSeq), range(1, 1000));
+    assert.ok(r.results.every((x) => x.ok && x.code === 0));
+    assert.deepEqual(progress.at(-1), { done: 1000, total: 1000, recalled: 1000, failed: 0 });
+    assert.ok(progress.length >= 2);
+  } finally { await srv.close(); }
+});
+
+test('numbers, bigints and decimal strings are one MsgSeq each; duplicates are removed in first-seen order', async () => {
+  const srv = await startScriptedServer((c) => recallAll(c.body));
+  try {
+    const r = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [5, '3', 5n, 9007199254740991n, '5', 3], topicId: 'g@TOPIC#t', reason: 'spam' });
+    assert.deepEqual(r.results.map((x) => x.msgSeq), [5, 3, 9007199254740991]);
+    assert.equal(r.requested, 3);
+    assert.equal(r.topicId, 'g@TOPIC#t');
+    assert.equal(srv.calls[0].body.TopicId, 'g@TOPIC#t');
+    assert.equal(srv.calls[0].body.Reason, 'spam');
+    // Iterables work too.
+    const r2 = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: new Set([7, 8]) });
+    assert.equal(r2.recalled, 2);
+  } finally { await srv.close(); }
+});
+
+test('502s, 10002s, dropped connections and timeouts are retried; every message gets exactly one outcome', async () => {
+  const tries = new Map();
+  const srv = await startScriptedServer((c) => {
+    const key = c.body.MsgSeqList[0].MsgSeq;
+    const n = (tries.get(key) ?? 0) + 1;
+    tries.set(key, n);
+    const fault = Math.floor(key / 10) % 5; // batch-dependent fault on the first attempt
+    if (n === 1 && fault === 1) return { status: 502, text: '<html>bad gateway</html>' };
+    if (n === 1 && fault === 2) return { json: { ActionStatus: 'FAIL', ErrorCode: 10002, ErrorInfo: 'internal' } };
+    if (n === 1 && fault === 3) return 'hang';
+    if (n === 1 && fault === 4) return 'drop';
+    return recallAll(c.body);
+  });
+  try {
+    const r = await client(srv.baseUrl, { timeoutMs: 300 }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 200) });
+    assert.equal(r.requested, 200);
+    assert.equal(r.recalled, 200, JSON.stringify(r.results.filter((x) => !x.ok).slice(0, 3)));
+    assert.equal(r.results.length, 200);
+    assert.equal(new Set(r.results.map((x) => x.msgSeq)).size, 200);
+    assert.equal(r.retries, 16);
+    assert.equal(r.requests, 36);
+    assert.equal(srv.calls.length, 36);
+  } finally { await srv.close(); }
+});
+
+test('partial failures, duplicate, out-of-order and missing RecallRetList entries', async () => {
+  const srv = await startScriptedServer(() => ({ json: {
+    ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '',
+    RecallRetList: [{ MsgSeq: 4, RetCode: 10031 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 2, RetCode: 10030 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 99, RetCode: 0 }],
+  } }));
+  try {
+    const r = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [1, 2, 3, 4] });
+    assert.deepEqual(r.results.map(({ msgSeq, ok, code }) => [msgSeq, ok, code]), [[1, true, 0], [2, false, 10030], [3, false, -1], [4, false, 10031]]);
+    assert.match(r.results[2].message, /not reported/);
+    assert.equal(r.recalled, 1);
+    assert.equal(r.failed, 3);
+    assert.equal(srv.calls.length, 1);
+  } finally { await srv.close(); }
+});
+
+test('no one-second window exceeds the configured rate (server arrivals)', async () => {
+  const srv = await startScriptedServer((c) => recallAll(c.body));
+  try {
+    const rate = 40;
+    const t0 = performance.now();
+    const r = await client(srv.baseUrl, { maxRequestsPerSecond: rate }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 1000) });
+    const elapsed = performance.now() - t0;
+    assert.equal(r.recalled, 1000);
+    const times = srv.calls.map((c) => c.arrivedAt);
+    assert.ok(maxInAnySecond(times) <= rate, `max ${maxInAnySecond(times)} in a second`);
+    // ... and the pacing still uses the allowance: 100 requests at 40/s take about 2.5 s.
+    assert.ok(elapsed > 2300 && elapsed < 4000, `${elapsed} ms`);
+  } finally { await srv.close(); }
+});
+
+test('abort stops sending; the promise rejects with aborted and the report accounts for every message', async () => {
+  const srv = await startScriptedServer(async (c) => { await new Promise((r) => setTimeout(r, 20)); return recallAll(c.body); });
+  try {
+    const ac = new AbortController();
+    const p = client(srv.baseUrl, { maxRequestsPerSecond: 50 }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 2000), signal: ac.signal });
+    setTimeout(() => ac.abort(), 250);
+    const e = await p.then(() => assert.fail('should reject'), (e) => e);
+    assert.ok(e instanceof RecallError);
+    assert.equal(e.kind, 'aborted');
+    const sentAtAbort = srv.calls.length;
+    assert.ok(sentAtAbort > 3 && sentAtAbort < 30, `${sentAtAbort}`);
+    const r = e.report;
+    assert.equal(r.requested, 2000);
+    assert.equal(r.results.length, 2000);
+    assert.equal(r.recalled + r.failed, 2000);
+    assert.ok(r.results.filter((x) => x.code === -2).length >= 2000 - sentAtAbort * 10);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(srv.calls.length, sentAtAbort, 'nothing is sent after abort');
+    // An already-aborted signal sends nothing.
+    const before = srv.calls.length;
+    const e2 = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [1], signal: AbortSignal.abort() }).catch((x) => x);
+    assert.equal(e2.kind, 'aborted');
+    const e3 = await client(srv.baseUrl).recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2_3', signal: AbortSignal.abort() }).catch((x) => x);
+    assert.equal(e3.kind, 'aborted');
+    assert.equal(srv.calls.length, before);
+  } finally { await srv.close(); }
+});
+
+test('invalid input is rejected before anything is sent, naming the field', async () => {
+  const srv = await startScriptedServer((c) => recallAll(c.body));
+  try {
+    const c = client(srv.baseUrl);
+    const bad = [
+      [() => c.recallGroupMessages({ groupId: '', msgSeqs: [1] }), 'groupId'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [] }), 'msgSeqs'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: '123' }), 'msgSeqs'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1, 0] }), 'msgSeqs[1]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1, 2.5] }), 'msgSeqs[1]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [NaN] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [-1] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: ['1e3'] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [2 ** 53] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [9007199254740992n] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [{}] }), 'msgSeqs[0]'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1], reason: 'x'.repeat(5000) }), 'reason'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1], signal: {} }), 'signal'],
+      [() => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1], onProgress: 5 }), 'onProgress'],
+      [() => c.recallGroupMessages(null), 'args'],
+      [() => c.recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2' }), 'msgKey'],
+      [() => c.recallC2CMessage({ fromAccount: 'a', toAccount: '', msgKey: '1_2_3' }), 'toAccount'],
+      [() => c.recallGroupMessagesBySender({ groupId: 'g' }), 'senderAccount'],
+      [() => c.getGroupHistory({ groupId: 'g', count: 21 }), 'count'],
+      [() => c.getGroupHistory({ groupId: 'g', beforeSeq: -1 }), 'beforeSeq'],
+      [() => c.getC2CHistory({ operatorAccount: 'a', peerAccount: 'b', minTime: 10, maxTime: 5 }), 'minTime'],
+    ];
+    for (const [call, field] of bad) {
+      const e = await call().then(() => null, (x) => x);
+      assert.ok(e instanceof RecallError, `${field}: ${e}`);
+      assert.equal(e.kind, 'invalid_input', `${field}: ${e.message}`);
+      assert.ok(e.info.includes(field), `${e.info} should name ${field}`);
+    }
+    assert.equal(srv.calls.length, 0);
+  } finally { await srv.close(); }
+});
+
+test('client options are validated in the constructor', () => {
+  const ok = { sdkAppId: APP, identifier: 'admin', userSig: 'sig' };
+  const bad = [
+    [{ ...ok, sdkAppId: 0 }, 'sdkAppId'], [{ ...ok, identifier: '' }, 'identifier'],
+    [{ sdkAppId: APP, identifier: 'admin' }, 'userSig'], [{ ...ok, region: 'mars' }, 'region'],
+    [{ ...ok, region: 'tokyo', baseUrl: 'http://x' }, 'baseUrl'], [{ ...ok, baseUrl: 'ftp://x' }, 'baseUrl'],
+    [{ ...ok, maxRequestsPerSecond: 0 }, 'maxRequestsPerSecond'], [{ ...ok, maxRequestsPerSecond: NaN }, 'maxRequestsPerSecond'],
+    [{ ...ok, maxInFlight: 0 }, 'maxInFlight'], [{ ...ok, timeoutMs: -1 }, 'timeoutMs'], [{ ...ok, maxRetries: 1.5 }, 'maxRetries'],
+    [{ ...ok, fetch: 'no' }, 'fetch'], [{ ...ok, userSigTtlSeconds: 0 }, 'userSigTtlSeconds'],
+  ];
+  for (const [opts, field] of bad) {
+    assert.throws(() => new RecallClient(opts), (e) => e instanceof RecallError && e.kind === 'invalid_input' && e.info.includes(field), field);
+  }
+  for (const region of ['china', 'singapore', 'seoul', 'tokyo', 'frankfurt', 'india', 'usa', 'jakarta']) {
+    assert.ok(new RecallClient({ ...ok, region }));
+  }
+});
+
+test('regions pick the documented hosts (seen through an injected fetch)', async () => {
+  const hosts = {};
+  for (const region of ['china', 'singapore', 'seoul', 'tokyo', 'frankfurt', 'india', 'usa', 'jakarta']) {
+    const c = new RecallClient({ sdkAppId: APP, identifier: 'admin', userSig: 'sig', region, fetch: async (url) => {
+      hosts[region] = new URL(url).host;
+      return new Response('{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}');
+    } });
+    await c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' });
+  }
+  assert.deepEqual(hosts, {
+    china: 'console.tim.qq.com', singapore: 'adminapisgp.im.qcloud.com', seoul: 'adminapikr.im.qcloud.com',
+    tokyo: 'adminapijpn.im.qcloud.com', frankfurt: 'adminapiger.im.qcloud.com', india: 'adminapiind.im.qcloud.com',
+    usa: 'adminapiusa.im.qcloud.com', jakarta: 'adminapiidn.im.qcloud.com',
+  });
+});
+
+test('an expired UserSig (70001) is re-signed once and retried when a secret key is held', async () => {
+  let n = 0;
+  const srv = await startScriptedServer((c) => (n++ === 0 ? { json: { ActionStatus: 'FAIL', ErrorCode: 70001, ErrorInfo: 'expired' } } : recallAll(c.body)));
+  try {
+    const r = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [1, 2] });
+    assert.equal(r.recalled, 2);
+    assert.equal(srv.calls.length, 2);
+    // With a fixed userSig there is nothing to renew: the error is reported.
+    n = 0;
+    const fixed = new RecallClient({ sdkAppId: APP, identifier: 'administrator', userSig: 'given', baseUrl: srv.baseUrl });
+    const e = await fixed.recallGroupMessages({ groupId: 'g', msgSeqs: [1] }).catch((x) => x);
+    assert.ok(e instanceof RecallError);
+    assert.equal(e.kind, 'auth');
+    assert.equal(e.code, 70001);
+    assert.equal(srv.calls.at(-1).query.get('usersig'), 'given');
+  } finally { await srv.close(); }
+});
+
+test('permanent errors are not retried; a missing group stops the job after the requests already in flight', async () => {
+  const srv = await startScriptedServer(() => ({ json: { ActionStatus: 'FAIL', ErrorCode: 10010, ErrorInfo: 'group gone' } }));
+  try {
+    const e = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 500) }).catch((x) => x);
+    assert.ok(e instanceof RecallError);
+    assert.equal(e.kind, 'not_found');
+    assert.equal(e.code, 10010);
+    assert.equal(e.api, 'group_open_http_svc/group_msg_recall');
+    assert.equal(e.httpStatus, 200);
+    assert.equal(e.retryable, false);
+    // Requests paced out before the first answer came back may already be in flight; none
+    // is sent after it (50 batches would otherwise go).
+    assert.ok(srv.calls.length >= 1 && srv.calls.length <= 10, `${srv.calls.length}`);
+    assert.equal(e.report.requests, srv.calls.length);
+    assert.equal(e.report.results.length, 500);
+    assert.ok(e.report.results.every((x) => !x.ok && x.code === 10010));
+  } finally { await srv.close(); }
+});
+
+test('single calls: by-sender, C2C (20023 is success), history pages; errors carry the service code', async () => {
+  const srv = await startScriptedServer((c) => {
+    switch (c.api) {
+      case 'group_open_http_svc/delete_group_msg_by_sender':
+        return {};
+      case 'openim/admin_msgwithdraw':
+        return c.body.MsgKey === '1_2_3' ? {} : { json: { ActionStatus: 'FAIL', ErrorCode: 20023, ErrorInfo: 'already' } };
+      case 'group_open_http_svc/group_msg_get_simple':
+        return { json: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', GroupId: 'g', IsFinished: 1, RspMsgList: [
+          { From_Account: 'a', IsPlaceMsg: 2, MsgSeq: 8, MsgRandom: 1, MsgTimeStamp: 2, MsgPriority: 1, MsgBody: [] },
+          { From_Account: 'b', IsPlaceMsg: 0, MsgSeq: 7, MsgRandom: 1, MsgTimeStamp: 2, MsgPriority: 1, MsgBody: [{ MsgType: 'TIMTextElem', MsgContent: { Text: 'hi' } }] },
+        ] } };
+      case 'openim/admin_getroammsg':
+        return { json: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', Complete: 0, MsgCnt: 1, LastMsgTime: 1700000000, LastMsgKey: '5_6_1700000000',
+          MsgList: [{ From_Account: 'a', To_Account: 'b', MsgSeq: 5, MsgRandom: 6, MsgTimeStamp: 1700000000, MsgFlagBits: 8, MsgKey: '5_6_1700000000', MsgBody: [] }] } };
+      default:
+        return { json: { ActionStatus: 'FAIL', ErrorCode: 60009, ErrorInfo: 'bad url' } };
+    }
+  });
+  try {
+    const c = client(srv.baseUrl);
+    assert.equal(await c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'spammer', topicId: 'g@TOPIC#x' }), undefined);
+    assert.deepEqual(srv.calls.at(-1).body, { GroupId: 'g', Sender_Account: 'spammer', TopicId: 'g@TOPIC#x' });
+    assert.deepEqual(await c.recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2_3' }), { alreadyRecalled: false });
+    assert.deepEqual(await c.recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '4_5_6' }), { alreadyRecalled: true });
+    assert.deepEqual(srv.calls.at(-1).body, { From_Account: 'a', To_Account: 'b', MsgKey: '4_5_6' });
+    const page = await c.getGroupHistory({ groupId: 'g', count: 2, beforeSeq: '8', withRecalled: true });
+    assert.deepEqual(srv.calls.at(-1).body, { GroupId: 'g', ReqMsgNumber: 2, ReqMsgSeq: 8, WithRecalledMsg: 1 });
+    assert.deepEqual(page.messages.map((m) => [m.msgSeq, m.recalled, m.fromAccount]), [[8, true, 'a'], [7, false, 'b']]);
+    assert.equal(page.nextBeforeSeq, 6);
+    assert.equal(page.isFinished, false);
+    const roam = await c.getC2CHistory({ operatorAccount: 'a', peerAccount: 'b', minTime: 0, maxTime: 1800000000, maxCount: 10 });
+    assert.deepEqual(srv.calls.at(-1).body, { Operator_Account: 'a', Peer_Account: 'b', MaxCnt: 10, MinTime: 0, MaxTime: 1800000000 });
+    assert.equal(roam.complete, false);
+    assert.equal(roam.lastMsgKey, '5_6_1700000000');
+    assert.equal(roam.messages[0].recalled, true);
+  } finally { await srv.close(); }
+});
+
+test('HTTP errors and unreadable bodies become typed errors; the injected fetch is used', async () => {
+  const seen = [];
+  const fake = async (url, init) => {
+    seen.push({ url, init });
+    if (seen.length === 1) return new Response('oops', { status: 404 });
+    return new Response('{"ActionStatus":"OK","ErrorCode":0,'); // truncated, retried, then truncated again
+  };
+  const c = new RecallClient({ sdkAppId: APP, identifier: 'admin', userSig: 'sig', baseUrl: 'http://127.0.0.1:9', fetch: fake, maxRetries: 1 });
+  const e1 = await c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' }).catch((x) => x);
+  assert.equal(e1.kind, 'protocol');
+  assert.equal(e1.httpStatus, 404);
+  assert.equal(e1.retryable, false);
+  const e2 = await c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' }).catch((x) => x);
+  assert.equal(e2.kind, 'protocol');
+  assert.equal(seen.length, 3);
+  assert.equal(seen[0].init.method, 'POST');
+  assert.equal(JSON.parse(seen[0].init.body).Sender_Account, 'u');
+  // A fetch that throws is a network error.
+  const down = new RecallClient({ sdkAppId: APP, identifier: 'admin', userSig: 'sig', baseUrl: 'http://127.0.0.1:1', maxRetries: 0 });
+  const e3 = await down.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' }).catch((x) => x);
+  assert.equal(e3.kind, 'network');
+  assert.equal(e3.retryable, true);
+});
