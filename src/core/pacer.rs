@@ -82,9 +82,21 @@ impl PacerConfig {
     }
 }
 
+/// `v.clamp(lo, hi)` for `lo <= hi` (NaN stays NaN), without `f64::clamp`'s panic path,
+/// whose message formats floats and would link ~15 KB of float formatting into the wasm.
+fn clamp(v: f64, lo: f64, hi: f64) -> f64 {
+    if v < lo {
+        lo
+    } else if v > hi {
+        hi
+    } else {
+        v
+    }
+}
+
 fn clamp_or(v: f64, lo: f64, hi: f64, default: f64) -> f64 {
     if v.is_finite() {
-        v.clamp(lo, hi)
+        clamp(v, lo, hi)
     } else {
         default
     }
@@ -194,9 +206,9 @@ impl Pacer {
         match self.cut {
             None => 1.0,
             Some((factor, at)) => {
-                let progress = ((now - at) / self.recovery_ms).clamp(0.0, 1.0);
+                let progress = clamp((now - at) / self.recovery_ms, 0.0, 1.0);
                 let f = factor + (1.0 - factor) * if progress.is_nan() { 1.0 } else { progress };
-                f.clamp(MIN_RATE_FACTOR, 1.0)
+                clamp(f, MIN_RATE_FACTOR, 1.0)
             }
         }
     }
