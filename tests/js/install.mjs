@@ -15,7 +15,8 @@ export function installedProject() {
   if (installed) return installed;
   const dir = mkdtempSync(join(tmpdir(), 'chat-recall-js-'));
   const npm = (...args) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-  npm('pack', join(repo, 'pkg'), '--pack-destination', dir);
+  // CHAT_RECALL_PKG: test another build of the package than pkg/ (e.g. a copy).
+  npm('pack', process.env.CHAT_RECALL_PKG ?? join(repo, 'pkg'), '--pack-destination', dir);
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   npm('install', `./${tarball}`);
