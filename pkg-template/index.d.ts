@@ -29,6 +29,11 @@ export class RecallError extends Error {
   readonly retryable: boolean;
   /** The HTTP status, when there was an HTTP answer. */
   readonly httpStatus?: number;
+  /**
+   * On a rejected `recallGroupMessages` (aborted, or nothing recalled because of an error that
+   * holds for the whole group): the full accounting, one outcome per MsgSeq.
+   */
+  readonly report?: GroupRecallReport;
 }
 
 export type Region = 'china' | 'singapore' | 'seoul' | 'tokyo' | 'frankfurt' | 'india' | 'usa' | 'jakarta';
@@ -68,7 +73,11 @@ export interface RecallProgress { done: number; total: number; recalled: number;
 export interface MessageOutcome {
   msgSeq: number;
   ok: boolean;
-  /** 0 on success; the service's RetCode/ErrorCode otherwise, or -1 when the service did not report the message. */
+  /**
+   * 0 on success; otherwise the service's RetCode/ErrorCode (e.g. 10030 not found, 10031 too
+   * old), or our own: -1 the service did not report the message, -2 aborted, -3 no answer
+   * (network, timeout, HTTP error; `message` says which).
+   */
   code: number;
   message: string;
 }
@@ -92,7 +101,8 @@ export interface GroupMessage {
   msgSeq: number;
   msgRandom: number;
   msgTimeStamp: number;
-  isPlaceMsg: boolean;
+  /** 0 a normal message, 1 a hole (expired, not stored or deleted), 2 recalled. */
+  isPlaceMsg: number;
   isSystemMsg: boolean;
   msgPriority: number;
   recalled: boolean;
@@ -132,11 +142,27 @@ export class RecallClient {
   getGroupHistory(args: {
     groupId: string; count?: number; beforeSeq?: MsgSeqInput; topicId?: string;
     withRecalled?: boolean; signal?: AbortSignal;
-  }): Promise<{ messages: GroupMessage[]; isFinished: boolean; nextBeforeSeq?: number }>;
+  }): Promise<{
+    /** Newest first. */
+    messages: GroupMessage[];
+    /** No older messages remain (the page was empty or reached MsgSeq 1). */
+    isFinished: boolean;
+    /** Pass as `beforeSeq` for the next, older page. */
+    nextBeforeSeq?: number;
+    /** The service's IsFinished == 1: the requested range came back whole. */
+    rangeComplete: boolean;
+  }>;
   getC2CHistory(args: {
     operatorAccount: string; peerAccount: string; minTime: number; maxTime: number;
     maxCount?: number; lastMsgKey?: string; signal?: AbortSignal;
-  }): Promise<{ messages: C2CMessage[]; complete: boolean; lastMsgKey?: string }>;
+  }): Promise<{
+    messages: C2CMessage[];
+    /** Every message in the time range was returned; otherwise continue with
+     *  `maxTime: lastMsgTime, lastMsgKey`. */
+    complete: boolean;
+    lastMsgKey?: string;
+    lastMsgTime?: number;
+  }>;
   /** Release the client's resources; later calls reject. */
   free(): void;
 }

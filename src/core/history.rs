@@ -67,6 +67,7 @@ pub struct GroupHistoryPage {
     /// No older messages remain: the page was empty or reached MsgSeq 1.
     pub is_finished: bool,
     /// Pass as `beforeSeq` for the next (older) page; `None` when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_before_seq: Option<u64>,
     /// The service's `IsFinished` == 1: the requested range came back whole.
     pub range_complete: bool,
@@ -95,7 +96,9 @@ pub struct C2CHistoryPage {
     /// Every message in the time range has been returned.
     pub complete: bool,
     /// To continue: pass as `lastMsgKey`, with `lastMsgTime` as `maxTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_time: Option<u64>,
 }
 
