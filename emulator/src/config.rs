@@ -21,12 +21,48 @@ Options (defaults in brackets):
   --slow-ms N             delay of a `slow` fault [3000]
   --seed N                PRNG seed for ids, demo data and faults [1]
   --seed-demo             create demo accounts, groups and messages
+  --seed-group ID:TYPE:COUNT  create group ID (Private|Public|ChatRoom|AVChatRoom|Community,
+                          or Work/Meeting) holding COUNT messages, MsgSeq 1..=COUNT, from
+                          senders seed-user-1..4, at start-up without the API's rate limit;
+                          repeatable (bulk data for benchmarks and tests)
   --print-usersig         print `usersig <UserSig>` for the admin to stderr at start
   --usersig-expire SECS   lifetime of the printed UserSig [86400]
   --print-secret          print `secret-key <KEY>` to stderr at start
   --log LEVEL             `debug` logs one line per request to stderr [off]; env CHAT_RECALL_EMULATOR_LOG
   --help                  this text
 Prints exactly one line `listening on http://ADDR:PORT` to stdout when ready.";
+
+/// `--seed-group ID:TYPE:COUNT`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedGroup {
+    pub id: String,
+    pub kind: String,
+    pub count: u64,
+}
+
+/// Most messages one `--seed-group` may create (about 300 bytes each in memory).
+pub const MAX_SEED_MESSAGES: u64 = 5_000_000;
+
+impl SeedGroup {
+    /// Split from the right, so a group id may itself contain `:`.
+    pub fn parse(v: &str) -> Result<SeedGroup, String> {
+        let mut parts = v.rsplitn(3, ':');
+        let (Some(count), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("--seed-group must be ID:TYPE:COUNT, not {v}"));
+        };
+        let count = count.parse::<u64>().map_err(|_| format!("--seed-group: COUNT is not a number: {count}"))?;
+        if count > MAX_SEED_MESSAGES {
+            return Err(format!("--seed-group: COUNT must be at most {MAX_SEED_MESSAGES}"));
+        }
+        if crate::state::GroupType::parse(kind).is_none() {
+            return Err(format!("--seed-group: unknown TYPE {kind} (Private, Public, ChatRoom, AVChatRoom, Community)"));
+        }
+        if id.is_empty() {
+            return Err("--seed-group: ID is empty".into());
+        }
+        Ok(SeedGroup { id: id.to_string(), kind: kind.to_string(), count })
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -44,6 +80,7 @@ pub struct Config {
     pub slow_ms: u64,
     pub seed: u64,
     pub seed_demo: bool,
+    pub seed_groups: Vec<SeedGroup>,
     pub print_usersig: bool,
     pub usersig_expire: u64,
     pub print_secret: bool,
@@ -67,6 +104,7 @@ impl Config {
             slow_ms: 3000,
             seed: 1,
             seed_demo: false,
+            seed_groups: Vec::new(),
             print_usersig: false,
             usersig_expire: 86_400,
             print_secret: false,
@@ -119,6 +157,7 @@ impl Config {
                 "--slow-ms" => c.slow_ms = num(&name, value(&name)?)?,
                 "--seed" => c.seed = num(&name, value(&name)?)?,
                 "--seed-demo" => c.seed_demo = true,
+                "--seed-group" => c.seed_groups.push(SeedGroup::parse(&value(&name)?)?),
                 "--print-usersig" => c.print_usersig = true,
                 "--usersig-expire" => c.usersig_expire = num(&name, value(&name)?)?.max(1),
                 "--print-secret" => c.print_secret = true,

@@ -83,3 +83,31 @@ pub fn seed(state: &mut State, admin: &str, now: u64, seed: u64) -> Result<(usiz
     }
     Ok(state.message_count())
 }
+
+/// The senders of `--seed-group` messages.
+pub const BULK_SENDERS: [&str; 4] = ["seed-user-1", "seed-user-2", "seed-user-3", "seed-user-4"];
+
+/// `--seed-group ID:TYPE:COUNT`: create the group through the create_group handler (so ids
+/// are checked as the service checks them), then append COUNT messages directly to its
+/// thread (MsgSeq 1..=COUNT, one per second up to `now`), without per-message JSON parsing.
+pub fn seed_group(state: &mut State, g: &crate::config::SeedGroup, admin: &str, now: u64, seed: u64) -> Result<(), String> {
+    for u in BULK_SENDERS {
+        if !state.accounts.contains(u) {
+            call(state, "im_open_login_svc/account_import", json!({"UserID": u, "Nick": u}), admin, now)?;
+        }
+    }
+    let mut body = json!({"Owner_Account": BULK_SENDERS[0], "Type": g.kind, "Name": format!("Bulk {}", g.kind), "GroupId": g.id});
+    if g.kind == "Community" {
+        body["SupportTopic"] = json!(0);
+    }
+    call(state, "group_open_http_svc/create_group", body, admin, now).map_err(|e| format!("--seed-group {}: {e}", g.id))?;
+    let mut rng = SplitMix::new(seed ^ 0xB01C ^ g.count);
+    let start = now.saturating_sub(g.count);
+    for k in 1..=g.count {
+        let from = BULK_SENDERS[(k % BULK_SENDERS.len() as u64) as usize];
+        let body = json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("bulk #{k}")}}]);
+        let seq = state.push_group_msg(&g.id, None, from, rng.next_u32(), 2, body, (start + k).min(now)).ok_or("--seed-group: group vanished")?;
+        debug_assert_eq!(seq, k);
+    }
+    Ok(())
+}

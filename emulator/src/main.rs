@@ -47,6 +47,11 @@ async fn start(cfg: config::Config) -> Result<(), String> {
         let (g, c) = demo::seed(&mut st, &cfg.admin, now, cfg.seed)?;
         eprintln!("demo: {} users, {} groups, {g} group messages, {c} one-to-one messages", demo::USERS.len(), demo::GROUPS.len());
     }
+    for g in &cfg.seed_groups {
+        let t0 = std::time::Instant::now();
+        demo::seed_group(&mut st, g, &cfg.admin, now, cfg.seed)?;
+        eprintln!("seed-group: {} ({}) with {} messages in {} ms", g.id, g.kind, g.count, t0.elapsed().as_millis());
+    }
     if cfg.print_secret {
         eprintln!("secret-key {}", cfg.secret_key);
     }

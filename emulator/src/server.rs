@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
@@ -21,7 +22,7 @@ use crate::api::{self, Ctx};
 use crate::config::Config;
 use crate::faults::{FaultKind, Faults};
 use crate::state::State;
-use crate::stats::{Limiter, Stats};
+use crate::stats::{Limiter, RequestLog, RequestRecord, Stats, REQUEST_LOG_CAP};
 use crate::webhook::{self, HttpClient};
 
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -31,6 +32,7 @@ pub struct App {
     pub state: Mutex<State>,
     stats: Mutex<Stats>,
     limiter: Mutex<Limiter>,
+    requests: Mutex<RequestLog>,
     faults: Faults,
     pub webhook_client: HttpClient,
 }
@@ -46,7 +48,7 @@ pub fn now_ms() -> u64 {
 impl App {
     pub fn new(cfg: Config, state: State) -> App {
         let faults = Faults::new(cfg.fault_rate, cfg.fault_kinds.clone(), cfg.seed);
-        App { cfg, state: Mutex::new(state), stats: Mutex::default(), limiter: Mutex::default(), faults, webhook_client: webhook::client() }
+        App { cfg, state: Mutex::new(state), stats: Mutex::default(), limiter: Mutex::default(), requests: Mutex::default(), faults, webhook_client: webhook::client() }
     }
 
     pub fn stats_mut(&self) -> MutexGuard<'_, Stats> {
@@ -132,8 +134,25 @@ fn failure(code: i64, info: &str) -> Value {
     envelope(code, info, Map::new())
 }
 
+/// CORS: browsers and headless-Chromium tests call the emulator directly from any origin.
+fn preflight() -> Response<EmuBody> {
+    let mut r = Response::new(EmuBody::Full(None));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    let h = r.headers_mut();
+    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, GET, OPTIONS"));
+    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(hyper::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    r
+}
+
 pub async fn handle(app: Arc<App>, req: Request<Incoming>, remote: SocketAddr) -> Result<Response<EmuBody>, Dropped> {
     let path = req.uri().path().to_string();
+    // Preflights are answered before anything else: no stats, no rate limit, no faults.
+    if req.method() == Method::OPTIONS && (path.starts_with("/v4/") || path.starts_with("/_emulator/")) {
+        app.debug(&format!("OPTIONS {path} -> 204 (preflight)"));
+        return Ok(preflight());
+    }
     let started = std::time::Instant::now();
     let resp = if let Some(cmd) = path.strip_prefix("/v4/") {
         let cmd = cmd.trim_end_matches('/').to_string();
@@ -149,20 +168,32 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, remote: SocketAddr) -
         app.debug(&format!("{} {path} -> {}", req.method(), resp.status().as_u16()));
         Ok(resp)
     };
-    resp
+    resp.map(|mut r| {
+        r.headers_mut().insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        r
+    })
 }
 
 /// `/_emulator/*`: stats for benchmarks, outside the service's namespace.
 fn control(app: &App, req: &Request<Incoming>, path: &str) -> Response<EmuBody> {
     let query = req.uri().query().unwrap_or("");
+    let params = parse_query(query).unwrap_or_default();
+    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     match (req.method(), path) {
         (&Method::GET, "/_emulator/stats") => {
-            let with_arrivals = parse_query(query).unwrap_or_default().iter().any(|(k, v)| k == "arrivals" && v == "1");
+            let with_arrivals = param("arrivals") == Some("1");
             json_response(&app.stats_mut().to_json(with_arrivals))
+        }
+        (&Method::GET, "/_emulator/requests") => {
+            let api = param("api").filter(|a| !a.is_empty()).map(|a| a.trim_start_matches("/").trim_start_matches("v4/"));
+            let limit = param("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(REQUEST_LOG_CAP);
+            let since = param("since_ms").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            json_response(&lock(&app.requests).to_json(api, limit, since))
         }
         (&Method::POST, "/_emulator/reset-stats") => {
             *app.stats_mut() = Stats::default();
             *lock(&app.limiter) = Limiter::default();
+            *lock(&app.requests) = RequestLog::default();
             json_response(&json!({"ok": true}))
         }
         (&Method::GET, "/_emulator/health") => {
@@ -174,21 +205,28 @@ fn control(app: &App, req: &Request<Incoming>, path: &str) -> Response<EmuBody> 
 }
 
 /// The common checks of every REST call, in the service's terms.
-fn authenticate(app: &App, query: &str, openim: bool, now: u64) -> Result<(), (i64, String)> {
+fn authenticate(app: &App, query: &str, openim: bool, now: u64, rec: &mut RequestRecord) -> Result<(), (i64, String)> {
     let Some(q) = parse_query(query) else {
         return Err((60002, "HTTP parse error: broken query string".into()));
     };
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    rec.random = get("random").and_then(|r| r.parse::<u32>().ok());
+    // The UserSig is judged whenever it is present (for the request log), even when an
+    // earlier check is what the answer reports; the answer keeps the service's order.
+    let sig_check = match (get("identifier").filter(|s| !s.is_empty()), get("usersig").filter(|s| !s.is_empty())) {
+        (Some(identifier), Some(sig)) => Some(usersig::check(app.cfg.sdk_app_id, &app.cfg.secret_key, identifier, sig, now)),
+        _ => None,
+    };
+    rec.usersig_ok = sig_check.as_ref().map(Result::is_ok);
     let appid = match get("sdkappid").map(str::parse::<u64>) {
         Some(Ok(n)) if n >= 1 && n <= u32::MAX as u64 => n,
         _ => return Err((60006, "SDKAppID invalid: sdkappid is missing or not a u32".into())),
     };
-    let (Some(identifier), Some(sig)) = (get("identifier").filter(|s| !s.is_empty()), get("usersig").filter(|s| !s.is_empty())) else {
+    let (Some(identifier), Some(checked)) = (get("identifier").filter(|s| !s.is_empty()), sig_check) else {
         return Err((60004, "account or signature error in URL: identifier and usersig are required".into()));
     };
-    match get("random").map(str::parse::<u32>) {
-        Some(Ok(_)) => {}
-        _ => return Err((60002, "HTTP parse error: random is missing or not a u32 (0..=4294967295)".into())),
+    if rec.random.is_none() {
+        return Err((60002, "HTTP parse error: random is missing or not a u32 (0..=4294967295)".into()));
     }
     if !get("contenttype").is_some_and(|c| c.eq_ignore_ascii_case("json")) {
         return Err((60002, "HTTP parse error: contenttype must be json".into()));
@@ -196,7 +234,7 @@ fn authenticate(app: &App, query: &str, openim: bool, now: u64) -> Result<(), (i
     if appid != app.cfg.sdk_app_id {
         return Err((70020, format!("SDKAppID {appid} not found (wrong region?)")));
     }
-    if let Err((rej, e)) = usersig::check(app.cfg.sdk_app_id, &app.cfg.secret_key, identifier, sig, now) {
+    if let Err((rej, e)) = checked {
         return Err((rej.service_code(), e.info));
     }
     if identifier != app.cfg.admin {
@@ -205,33 +243,69 @@ fn authenticate(app: &App, query: &str, openim: bool, now: u64) -> Result<(), (i
     Ok(())
 }
 
+/// Pushes the request's record into the log when the request ends, however it ends
+/// (answered, faulted, dropped, or abandoned by the client mid-latency).
+struct LogOnDrop<'a> {
+    app: &'a App,
+    rec: Option<RequestRecord>,
+}
+
+impl Drop for LogOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(r) = self.rec.take() {
+            lock(&self.app.requests).push(r);
+        }
+    }
+}
+
+impl LogOnDrop<'_> {
+    fn rec(&mut self) -> &mut RequestRecord {
+        self.rec.as_mut().expect("record taken only on drop")
+    }
+}
+
 async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAddr) -> Result<(Response<EmuBody>, i64), Dropped> {
     let t_ms = now_ms();
     let now = t_ms / 1000;
     app.stats_mut().arrival(cmd, t_ms);
     let openim = cmd.starts_with("openim/");
     let latency = Duration::from_millis(app.cfg.latency_ms);
+    let query = req.uri().query().unwrap_or("").to_string();
+    let is_post = req.method() == Method::POST;
+    let mut log = LogOnDrop { app, rec: Some(RequestRecord::new(cmd, t_ms, req.method().as_str(), &query)) };
+    // The common checks are judged up front so the log and stats see every request's random
+    // and UserSig, including faulted ones; the answer applies them in the service's order.
+    let auth = authenticate(app, &query, openim, now, log.rec());
+    {
+        let mut st = app.stats_mut();
+        let a = st.api(cmd);
+        if log.rec().random.is_none() {
+            a.random_invalid += 1;
+        }
+    }
 
     let fault = app.faults.draw();
+    log.rec().fault = fault.map(FaultKind::name);
     if let Some(k) = fault {
         *app.stats_mut().api(cmd).faults.entry(k.name()).or_default() += 1;
     }
     match fault {
         Some(FaultKind::Drop) => return Err(Dropped),
         Some(FaultKind::BadGateway) => {
+            log.rec().status = Some(502);
             pause(latency).await;
             return Ok((respond(StatusCode::BAD_GATEWAY, "text/html", Bytes::from_static(b"<html><body><h1>502 Bad Gateway</h1></body></html>\n")), -502));
         }
         Some(FaultKind::Internal) => {
-            pause(latency).await;
             let code = if openim { 91000 } else { 10002 };
+            log.rec().status = Some(200);
+            log.rec().error_code = Some(code);
+            pause(latency).await;
             return Ok((json_response(&failure(code, "Internal service error. Please try again.")), code));
         }
         _ => {}
     }
 
-    let query = req.uri().query().unwrap_or("").to_string();
-    let is_post = req.method() == Method::POST;
     let body = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
         Ok(b) => Some(b.to_bytes()),
         Err(_) => None,
@@ -241,7 +315,9 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
         if !is_post {
             break 'answer (failure(60002, "HTTP parse error: REST calls are POST"), None);
         }
-        if let Err((code, info)) = authenticate(app, &query, openim, now) {
+        if let Err((code, info)) = auth {
+            log.rec().auth_code = code;
+            *app.stats_mut().api(cmd).auth_rejections.entry(code).or_default() += 1;
             break 'answer (failure(code, &info), None);
         }
         if !lock(&app.limiter).admit(cmd, t_ms, app.cfg.rate_limit) {
@@ -263,6 +339,8 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
     if code != 0 {
         *app.stats_mut().api(cmd).codes.entry(code).or_default() += 1;
     }
+    log.rec().error_code = Some(code);
+    log.rec().status = Some(200);
     if let Some(ev) = event {
         webhook::spawn(app.clone(), ev, remote.ip().to_string(), now);
     }

@@ -14,6 +14,11 @@ pub struct ApiStats {
     pub rate_limited: u64,
     pub faults: BTreeMap<&'static str, u64>,
     pub codes: BTreeMap<i64, u64>,
+    /// Requests whose query had no `random`, or one that is not a u32.
+    pub random_invalid: u64,
+    /// Requests refused by the common checks (sdkappid, identifier, UserSig, random,
+    /// contenttype, admin), by ErrorCode; a subset of `codes`.
+    pub auth_rejections: BTreeMap<i64, u64>,
     pub first_ms: Option<u64>,
     pub last_ms: Option<u64>,
     pub per_second: BTreeMap<u64, u64>,
@@ -70,6 +75,8 @@ impl Stats {
                 "rate_limited": s.rate_limited,
                 "faults": s.faults,
                 "error_codes": s.codes.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<String, Value>>(),
+                "auth_rejections": s.auth_rejections.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<String, Value>>(),
+                "random_invalid": s.random_invalid,
                 "first_arrival_ms": s.first_ms,
                 "last_arrival_ms": s.last_ms,
                 "per_second": s.per_second.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
@@ -85,6 +92,105 @@ impl Stats {
             "total_requests": total,
             "total_rate_limited": limited,
             "webhooks": {"sent": self.webhooks_sent, "ok": self.webhooks_ok, "failed": self.webhooks_failed},
+        })
+    }
+}
+
+/// Most request records kept by `GET /_emulator/requests` (oldest dropped first).
+pub const REQUEST_LOG_CAP: usize = 20_000;
+/// Longest query string kept per record (longer ones are cut, with `query_truncated`).
+const MAX_LOGGED_QUERY: usize = 4096;
+
+/// One `/v4` request as it arrived: for tests that check what a client actually sent.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub api: String,
+    pub arrival_ms: u64,
+    pub method: String,
+    pub query: String,
+    pub query_truncated: bool,
+    /// `random` parsed as a u32, `None` when missing or not a u32.
+    pub random: Option<u32>,
+    /// The common checks' verdict: 0 passed, else the ErrorCode of the rejection.
+    pub auth_code: i64,
+    /// The UserSig's verdict: `None` when an earlier check failed before it was looked at.
+    pub usersig_ok: Option<bool>,
+    /// The answer's ErrorCode; `None` when there was no JSON answer (502, dropped).
+    pub error_code: Option<i64>,
+    /// The HTTP status; `None` when the connection was dropped.
+    pub status: Option<u16>,
+    pub fault: Option<&'static str>,
+}
+
+impl RequestRecord {
+    pub fn new(api: &str, arrival_ms: u64, method: &str, query: &str) -> RequestRecord {
+        let mut cut = query.len().min(MAX_LOGGED_QUERY);
+        while !query.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        RequestRecord {
+            api: api.to_string(),
+            arrival_ms,
+            method: method.to_string(),
+            query: query[..cut].to_string(),
+            query_truncated: cut < query.len(),
+            random: None,
+            auth_code: 0,
+            usersig_ok: None,
+            error_code: None,
+            status: None,
+            fault: None,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let params: Map<String, Value> = match chat_recall::core::endpoint::parse_query(&self.query) {
+            Some(pairs) => pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+            None => Map::new(),
+        };
+        json!({
+            "api": self.api,
+            "arrival_ms": self.arrival_ms,
+            "method": self.method,
+            "query": self.query,
+            "query_truncated": self.query_truncated,
+            "params": params,
+            "random": self.random,
+            "auth_code": self.auth_code,
+            "usersig_ok": self.usersig_ok,
+            "error_code": self.error_code,
+            "status": self.status,
+            "fault": self.fault,
+        })
+    }
+}
+
+/// A ring of the last `REQUEST_LOG_CAP` request records, bounded memory.
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    ring: VecDeque<RequestRecord>,
+    pub dropped: u64,
+}
+
+impl RequestLog {
+    pub fn push(&mut self, r: RequestRecord) {
+        if self.ring.len() >= REQUEST_LOG_CAP {
+            self.ring.pop_front();
+            self.dropped += 1;
+        }
+        self.ring.push_back(r);
+    }
+
+    /// The last `limit` records for `api` (all APIs when `None`), oldest first by arrival.
+    pub fn to_json(&self, api: Option<&str>, limit: usize, since_ms: u64) -> Value {
+        let mut picked: Vec<&RequestRecord> = self.ring.iter().rev().filter(|r| api.is_none_or(|a| r.api == a) && r.arrival_ms >= since_ms).take(limit).collect();
+        picked.reverse();
+        picked.sort_by_key(|r| r.arrival_ms);
+        json!({
+            "capacity": REQUEST_LOG_CAP,
+            "evicted": self.dropped,
+            "count": picked.len(),
+            "requests": picked.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
         })
     }
 }
@@ -131,5 +237,24 @@ mod tests {
         assert!(l.admit("a", 1010, 2));
         assert!(!l.admit("a", 1500, 2));
         assert!(l.admit("a", 1500, 0));
+    }
+
+    #[test]
+    fn request_log_is_a_bounded_ring() {
+        let mut log = RequestLog::default();
+        for i in 0..(REQUEST_LOG_CAP as u64 + 5) {
+            log.push(RequestRecord::new(if i % 2 == 0 { "a" } else { "b" }, i, "POST", &"q".repeat(5000)));
+        }
+        let all = log.to_json(None, usize::MAX, 0);
+        assert_eq!(all["count"], REQUEST_LOG_CAP);
+        assert_eq!(all["evicted"], 5);
+        assert_eq!(all["requests"][0]["arrival_ms"], 5);
+        assert_eq!(all["requests"][0]["query_truncated"], true);
+        assert_eq!(all["requests"][0]["query"].as_str().unwrap().len(), MAX_LOGGED_QUERY);
+        let a = log.to_json(Some("a"), 3, 0);
+        let t: Vec<u64> = a["requests"].as_array().unwrap().iter().map(|r| r["arrival_ms"].as_u64().unwrap()).collect();
+        let last = REQUEST_LOG_CAP as u64 + 4;
+        assert_eq!(t, vec![last - 4, last - 2, last]);
+        assert_eq!(log.to_json(None, usize::MAX, last - 1)["count"], 2);
     }
 }

@@ -56,10 +56,16 @@ pub fn start(extra: &[&str]) -> Emu {
 
 pub struct Resp {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Resp {
+    /// A header's value (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
@@ -73,6 +79,7 @@ pub fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
     }
     let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad status"))?;
     let mut len = 0usize;
+    let mut headers = Vec::new();
     loop {
         let mut h = String::new();
         if r.read_line(&mut h)? == 0 {
@@ -83,6 +90,7 @@ pub fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
             break;
         }
         if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
             if k.eq_ignore_ascii_case("content-length") {
                 len = v.trim().parse().unwrap_or(0);
             }
@@ -90,7 +98,7 @@ pub fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
     }
     let mut body = vec![0; len];
     r.read_exact(&mut body)?;
-    Ok(Resp { status, body })
+    Ok(Resp { status, headers, body })
 }
 
 pub fn raw(addr: &str, method: &str, target: &str, body: &[u8]) -> std::io::Result<Resp> {
