@@ -36,6 +36,13 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] |
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Tencent's official Python UserSig library, a second peer for the cross-checks.
+if [ ! -x .tools/py/bin/python ] || ! .tools/py/bin/python -c 'import TLSSigAPIv2' 2>/dev/null; then
+  log "installing the Python peer tls-sig-api-v2 into .tools/py"
+  python3 -m venv .tools/py
+  .tools/py/bin/pip install --quiet --disable-pip-version-check 'tls-sig-api-v2==1.1'
+fi
+
 if [ "$want_browser" = 1 ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     log "installing Chromium and ChromeDriver from Debian"

@@ -27,7 +27,10 @@ WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER="$(command -v chromedriver)" \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
   cargo test --target wasm32-unknown-unknown -p chat-recall --tests
 
-step "JS suites against the built package (node --test)"
+step "build the emulator (used by the JS suites and the demo)"
+cargo build --quiet --release -p chat-recall-emulator
+
+step "JS suites against the built package (node --test; Chromium via Playwright)"
 node --test --test-concurrency=1 tests/js/
 
 step "all tests passed"

@@ -73,3 +73,43 @@ test('a UserSig from the official library with another key, appid or identifier 
     assert.throws(check(over), (e) => e instanceof lib.RecallError && e.kind === 'auth');
   }
 });
+
+// The second official peer: Tencent's Python library (PyPI tls-sig-api-v2), installed by
+// scripts/setup.sh into .tools/py. It writes JSON with spaces and \u escapes, and compresses.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+function pythonSigs(cases) {
+  const script = `
+import json, sys, time
+import TLSSigAPIv2
+out = []
+for c in json.loads(sys.argv[1]):
+    time.time = lambda: c["now"]
+    api = TLSSigAPIv2.TLSSigAPIv2(c["app"], c["key"])
+    if c.get("userbuf") is not None:
+        out.append(api.gen_sig_with_userbuf(c["id"], c["expire"], bytes(c["userbuf"])))
+    else:
+        out.append(api.gen_sig(c["id"], c["expire"]))
+print(json.dumps(out))`;
+  return JSON.parse(execFileSync(join(repo, '.tools', 'py', 'bin', 'python'), ['-c', script, JSON.stringify(cases)]).toString());
+}
+
+test('UserSigs from the official Python library verify with ours and carry the same TLS.sig', () => {
+  const cases = [];
+  for (const id of identifiers) {
+    for (const [now, expire] of [[1700000000, 15552000], [1, 1], [4102444800, 86400]]) cases.push({ app: APP, key: KEY, id, now, expire });
+  }
+  cases.push({ app: APP, key: KEY, id: 'xiaojun', now: 1700000000, expire: 600, userbuf: [0, 1, 2, 200, 255] });
+  const sigs = pythonSigs(cases);
+  cases.forEach((c, i) => {
+    const info = lib.verifyUserSig({ sdkAppId: APP, secretKey: KEY, identifier: c.id, userSig: sigs[i], now: c.now });
+    assert.equal(info.expiresAt, c.now + c.expire);
+    if (c.userbuf) assert.deepEqual([...info.userBuf], c.userbuf);
+    const ours = lib.generateUserSig({ sdkAppId: APP, secretKey: KEY, identifier: c.id, expireSeconds: c.expire, now: c.now, userBuf: c.userbuf && new Uint8Array(c.userbuf) });
+    assert.equal(decode(ours)['TLS.sig'], decode(sigs[i])['TLS.sig'], `${c.id} ${c.now}`);
+  });
+  // Tampering with any of them is detected.
+  assert.throws(() => lib.verifyUserSig({ sdkAppId: APP, secretKey: `${KEY}x`, identifier: cases[0].id, userSig: sigs[0], now: cases[0].now }),
+    (e) => e instanceof lib.RecallError && e.kind === 'auth');
+});
