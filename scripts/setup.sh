@@ -30,7 +30,7 @@ if [ "$have" != "$wb_version" ]; then
   cargo install wasm-bindgen-cli --version "$wb_version" --force
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/wrangler ] \
    || [ package.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund --loglevel=error
