@@ -16,6 +16,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -89,8 +90,12 @@ async function control(base, method, path) {
 
 /** Emulator-side view of one phase: arrivals of the recall API, rejections, request log. */
 async function emulatorPhase(base) {
-  const stats = await control(base, 'GET', '/_emulator/stats');
+  const stats = await control(base, 'GET', '/_emulator/stats?arrivals=1');
   const a = stats.apis[RECALL_API] ?? {};
+  // Pacing diagnostics: gaps between consecutive arrivals (even spacing at 198/s is ~5 ms).
+  const arr = a.arrivals_ms ?? [];
+  const gaps = arr.slice(1).map((t, i) => t - arr[i]).sort((x, y) => x - y);
+  const pct = (q) => (gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] : null);
   const reqLog = await control(base, 'GET', `/_emulator/requests?api=${encodeURIComponent(RECALL_API)}`);
   const recs = reqLog.requests;
   const randoms = new Set(recs.map((r) => r.random));
@@ -108,6 +113,7 @@ async function emulatorPhase(base) {
     with_valid_usersig: recs.filter((r) => r.usersig_ok === true).length,
     distinct_randoms: randoms.size,
     auth_rejections: a.auth_rejections ?? {},
+    gaps_ms: { p50: pct(0.5), p99: pct(0.99), max: gaps.length ? gaps[gaps.length - 1] : null, over_10ms: gaps.filter((g) => g > 10).length, lost_to_gaps_over_10ms: gaps.filter((g) => g > 10).reduce((x, g) => x + g - 5, 0) },
   };
 }
 
@@ -307,6 +313,7 @@ async function main() {
   for (const r of report.results) codes[r.code] = (codes[r.code] ?? 0) + 1;
   log(`bulk: ${bulkEmu.requests} requests in ${round(bulkEmu.span_s, 3)} s at the emulator = ${round(bulkEmu.requests_per_s, 1)} req/s (${round(bulkEmu.requests_per_s / CEILING, 4)} of ${CEILING}); wall ${round(wall, 3)} s`);
   log(`bulk: ${report.recalled} recalled, ${report.failed} failed, ${outcomes} outcomes, ${report.retries} retries, ${bulkEmu.rate_limited} rate-limited, max ${bulkEmu.max_arrivals_in_any_1s} arrivals in any 1 s`);
+  log(`bulk: inter-arrival gaps ms p50 ${bulkEmu.gaps_ms.p50}, p99 ${bulkEmu.gaps_ms.p99}, max ${bulkEmu.gaps_ms.max}; ${bulkEmu.gaps_ms.over_10ms} gaps over 10 ms (load ${round(os.loadavg()[0], 2)} on ${os.cpus().length} CPUs)`);
   log(`bulk: request log: ${bulkEmu.with_u32_random}/${bulkEmu.logged} with a u32 random (${bulkEmu.distinct_randoms} distinct), ${bulkEmu.with_valid_usersig}/${bulkEmu.logged} with a valid UserSig`);
 
   // The emulator is no longer needed.
@@ -362,6 +369,7 @@ async function main() {
       requests_with_u32_random: bulkEmu.with_u32_random,
       distinct_randoms: bulkEmu.distinct_randoms,
       requests_with_valid_usersig: bulkEmu.with_valid_usersig,
+      inter_arrival_gaps_ms: bulkEmu.gaps_ms,
     },
     baseline_one_at_a_time: {
       messages: BASE_MESSAGES,
@@ -390,6 +398,7 @@ async function main() {
       met_all_accounted: outcomes === BULK_MESSAGES,
       met_cpu_not_slower: ratio <= 1,
     },
+    machine: { cpus: os.cpus().length, loadavg_1m_at_end: round(os.loadavg()[0], 2) },
     total_bench_s: round((performance.now() - tStart) / 1000, 1),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
