@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints their JSON results (one object per line). Numbers, not
+# pass/fail: a missed budget is reported in the JSON (`met_*` fields), not as a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/setup.sh
+[ -f pkg/chat_recall_bg.wasm ] || bash scripts/build-pkg.sh
+cargo build --quiet --release -p chat-recall-emulator
+node benches/startup.mjs
+node benches/bulk_recall.mjs
