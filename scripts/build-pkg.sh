@@ -36,6 +36,12 @@ if [ -z "$snippet" ]; then echo "build-pkg: recall_error.js snippet not found" >
 printf "export { RecallError } from './%s';\n" "$snippet" > pkg/recall_error.js
 
 gz() { gzip -9c "$1" | wc -c; }
-printf '{"wasm_raw_before_opt":%d,"wasm_raw":%d,"wasm_gzip":%d,"glue_raw":%d,"glue_gzip":%d}\n' \
-  "$before" "$after" "$(gz "$bg")" "$(wc -c <pkg/chat_recall.js)" "$(gz pkg/chat_recall.js)" > pkg/size.json
+# JS glue = wasm-bindgen's chat_recall.js plus our JS snippets (recall_error.js and the
+# driver/transport in driver.js), each gzipped on its own and added up.
+glue_raw=0 glue_gz=0
+while IFS= read -r f; do
+  glue_raw=$((glue_raw + $(wc -c <"$f"))) glue_gz=$((glue_gz + $(gz "$f")))
+done < <(find pkg/chat_recall.js pkg/snippets -name '*.js')
+printf '{"wasm_raw_before_opt":%d,"wasm_raw":%d,"wasm_gzip":%d,"glue_raw":%d,"glue_gzip":%d,"bindgen_glue_gzip":%d}\n' \
+  "$before" "$after" "$(gz "$bg")" "$glue_raw" "$glue_gz" "$(gz pkg/chat_recall.js)" > pkg/size.json
 echo "build-pkg: pkg/ ready $(cat pkg/size.json)"

@@ -6,13 +6,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{to_js, JsResult};
 use super::functions::{set, to_plain_js};
 use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
-use super::transport::{now_ms, random_u32, Inbox, Transport};
+use super::transport::{now_ms, random_u32, run_job};
 use crate::core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
 use crate::core::endpoint::{request_url, Api, BaseUrl, Caller, Region};
 use crate::core::error::{ErrorKind, RecallError, Result};
@@ -43,7 +43,9 @@ struct ClientInner {
     credentials: RefCell<Credentials>,
     pacers: RefCell<PacerSet>,
     job: JobConfig,
-    transport: Transport,
+    /// The caller's `fetch`, or undefined for the global one.
+    fetch: JsValue,
+    timeout_ms: f64,
 }
 
 impl ClientInner {
@@ -87,75 +89,67 @@ trait Drive {
     fn abort(&mut self);
     /// Called after answers were fed; group jobs report progress here.
     fn after_answers(&mut self) {}
+    /// The call's result once the job is done.
+    fn finish(self: Box<Self>) -> JsResult<JsValue>;
 }
 
-/// Run a job to completion: the loop documented in `core::scheduler`.
-async fn run_job(client: &ClientInner, job: &mut dyn Drive, signal: Option<JsValue>) {
-    let inbox = Rc::new(Inbox::default());
-    let _abort_listener = signal.and_then(|s| AbortListener::attach(&s, &inbox));
-    let mut aborted = false;
-    loop {
-        let mut fed = false;
-        while let Some(c) = inbox.pop() {
-            job.on_answer(c.request_id, now_ms(), c.result, random_u32());
-            fed = true;
+// `step` operations of driver.js.
+const POLL: u32 = 0;
+const ANSWER: u32 = 1;
+const FAIL: u32 = 2;
+const AFTER: u32 = 3;
+const ABORT: u32 = 4;
+
+/// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
+/// the I/O. `step` holds the job; it is emptied when the job is finished.
+fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
+    let (fetch, timeout_ms) = (client.fetch.clone(), client.timeout_ms);
+    let mut state = Some((client, job));
+    let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(move |op, n: f64, a: JsValue, b: JsValue| {
+        let Some((client, job)) = state.as_mut() else { return Ok(JsValue::UNDEFINED) };
+        match op {
+            POLL => return Ok(poll(client, job.as_mut(), n)),
+            ANSWER => {
+                let answer = (a.as_f64().unwrap_or(0.0) as u16, b.unchecked_into::<Uint8Array>().to_vec());
+                job.on_answer(n as u64, now_ms(), Ok(answer), random_u32());
+            }
+            FAIL => {
+                let kind = match a.as_string().as_deref() {
+                    Some("timeout") => ErrorKind::Timeout,
+                    Some("aborted") => ErrorKind::Aborted,
+                    Some("network") => ErrorKind::Network,
+                    _ => ErrorKind::Protocol,
+                };
+                let e = RecallError::new(kind, b.as_string().unwrap_or_default()).with_api(job.api().path());
+                job.on_answer(n as u64, now_ms(), Err(e), random_u32());
+            }
+            AFTER => job.after_answers(),
+            ABORT => job.abort(),
+            _ => return state.take().map_or(Ok(JsValue::UNDEFINED), |(_, job)| job.finish()),
         }
-        if fed {
-            job.after_answers();
-        }
-        if inbox.aborted.get() && !aborted {
-            aborted = true;
-            job.abort();
-            inbox.abort_all();
-        }
-        let action = job.poll(now_ms(), &mut client.pacers.borrow_mut());
-        match action {
-            Action::Send(req) => {
-                let api = job.api();
-                match client.url(api, req.resign).and_then(|url| Ok((url, job.body(&req)?))) {
-                    Ok((url, body)) => client.transport.start(&inbox, api, req.request_id, url, body),
+        Ok(JsValue::UNDEFINED)
+    });
+    run_job(step.into_js_value(), &fetch, timeout_ms, &signal.unwrap_or(JsValue::UNDEFINED))
+}
+
+/// One POLL step: `[id, url, body]` to send, a deadline (ms) to sleep until, null to wait for
+/// an answer, undefined when done, false when a request could not be built (poll again).
+fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
+    match job.poll(now, &mut client.pacers.borrow_mut()) {
+        Action::Send(req) => {
+            let api = job.api();
+            match client.url(api, req.resign).and_then(|url| Ok((url, job.body(&req)?))) {
+                Ok((url, body)) => Array::of3(&(req.request_id as f64).into(), &url.into(), &body.into()).into(),
+                Err(e) => {
                     // The slot is spent; report the failure so the job settles or retries it.
-                    Err(e) => job.on_answer(req.request_id, now_ms(), Err(e.with_api(api.path())), random_u32()),
+                    job.on_answer(req.request_id, now_ms(), Err(e.with_api(api.path())), random_u32());
+                    JsValue::FALSE
                 }
             }
-            Action::WaitUntil(t) => inbox.wait(Some(t)).await,
-            Action::Idle => inbox.wait(None).await,
-            Action::Done => break,
         }
-    }
-}
-
-/// Hooks the caller's AbortSignal to the job; detached on drop.
-struct AbortListener {
-    signal: JsValue,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl AbortListener {
-    fn attach(signal: &JsValue, inbox: &Rc<Inbox>) -> Option<AbortListener> {
-        if js_sys::Reflect::get(signal, &"aborted".into()).ok().and_then(|a| a.as_bool()) == Some(true) {
-            inbox.aborted.set(true);
-            return None;
-        }
-        let inbox = inbox.clone();
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            inbox.aborted.set(true);
-            inbox.wake_up();
-        });
-        call_method(signal, "addEventListener", &["abort".into(), callback.as_ref().clone()]);
-        Some(AbortListener { signal: signal.clone(), callback })
-    }
-}
-
-impl Drop for AbortListener {
-    fn drop(&mut self) {
-        call_method(&self.signal, "removeEventListener", &["abort".into(), self.callback.as_ref().clone()]);
-    }
-}
-
-fn call_method(target: &JsValue, name: &str, args: &[JsValue]) {
-    if let Ok(f) = js_sys::Reflect::get(target, &name.into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-        let _ = f.apply(target, &args.iter().collect::<Array>());
+        Action::WaitUntil(t) => t.into(),
+        Action::Idle => JsValue::NULL,
+        Action::Done => JsValue::UNDEFINED,
     }
 }
 
@@ -193,16 +187,38 @@ impl Drive for GroupDrive {
             let _ = cb.call1(&JsValue::UNDEFINED, &progress_js(&p));
         }
     }
+    fn finish(self: Box<Self>) -> JsResult<JsValue> {
+        let GroupDrive { job, group_id, topic_id, .. } = *self;
+        let report = job.finish();
+        let js = report_js(&report, &group_id, topic_id.as_deref());
+        // Nothing recalled because of one job-wide error, or aborted: reject, with the
+        // full accounting attached as `error.report`.
+        let failure = if report.aborted {
+            Some(RecallError::new(ErrorKind::Aborted, "the operation was aborted").with_api(Api::GroupMsgRecall.path()))
+        } else if report.recalled == 0 {
+            report.job_error.clone()
+        } else {
+            None
+        };
+        match failure {
+            Some(e) => {
+                let err = to_js(&e);
+                let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
+                Err(err)
+            }
+            None => Ok(js),
+        }
+    }
 }
 
 /// One call through the same pacing and retries.
-struct SingleDrive<T> {
-    job: SingleJob<T>,
+struct SingleDrive {
+    job: SingleJob<JsValue>,
     body: String,
-    parse: fn(u16, &[u8]) -> Result<T>,
+    parse: fn(u16, &[u8]) -> Result<JsValue>,
 }
 
-impl<T> Drive for SingleDrive<T> {
+impl Drive for SingleDrive {
     fn api(&self) -> Api {
         self.job.api()
     }
@@ -219,6 +235,9 @@ impl<T> Drive for SingleDrive<T> {
     }
     fn abort(&mut self) {
         self.job.abort();
+    }
+    fn finish(self: Box<Self>) -> JsResult<JsValue> {
+        self.job.finish().result.map_err(|e| to_js(&e))
     }
 }
 
@@ -253,14 +272,6 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
     }
     set(&o, "results", results.into());
     o.into()
-}
-
-/// Run `f` as a Promise that rejects with a `RecallError` on `Err`.
-fn promise<F>(f: F) -> Promise
-where
-    F: std::future::Future<Output = JsResult<JsValue>> + 'static,
-{
-    wasm_bindgen_futures::future_to_promise(f)
 }
 
 fn reject(e: RecallError) -> Promise {
@@ -375,7 +386,8 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         credentials: RefCell::new(credentials),
         pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(rate))),
         job: JobConfig { max_in_flight, retry, can_resign },
-        transport: Transport { fetch, timeout_ms },
+        fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+        timeout_ms,
     })
 }
 
@@ -401,40 +413,16 @@ impl RecallClient {
     /// `recallGroupMessages({ groupId, msgSeqs, topicId?, reason?, signal?, onProgress? })`
     #[wasm_bindgen(js_name = recallGroupMessages)]
     pub fn recall_group_messages(&self, args: JsValue) -> Promise {
-        let (mut drive, signal) = match self.group_drive(&args) {
-            Ok(x) => x,
-            Err(e) => return reject(e),
-        };
-        let inner = self.inner.clone();
-        promise(async move {
-            run_job(&inner, &mut drive, signal).await;
-            let GroupDrive { job, group_id, topic_id, .. } = drive;
-            let report = job.finish();
-            let js = report_js(&report, &group_id, topic_id.as_deref());
-            // Nothing recalled because of one job-wide error, or aborted: reject, with the
-            // full accounting attached as `error.report`.
-            let failure = if report.aborted {
-                Some(RecallError::new(ErrorKind::Aborted, "the operation was aborted").with_api(Api::GroupMsgRecall.path()))
-            } else if report.recalled == 0 {
-                report.job_error.clone()
-            } else {
-                None
-            };
-            match failure {
-                Some(e) => {
-                    let err = to_js(&e);
-                    let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
-                    Err(err)
-                }
-                None => Ok(js),
-            }
-        })
+        match self.group_drive(&args) {
+            Ok((drive, signal)) => run(self.inner.clone(), Box::new(drive), signal),
+            Err(e) => reject(e),
+        }
     }
 
     /// `recallGroupMessagesBySender({ groupId, senderAccount, topicId?, signal? })`
     #[wasm_bindgen(js_name = recallGroupMessagesBySender)]
     pub fn recall_group_messages_by_sender(&self, args: JsValue) -> Promise {
-        self.single(&args, |o| {
+        self.single(&args, &|o| {
             let req = SenderRecall::new(&o.string("groupId")?, &o.string("senderAccount")?, o.opt_string("topicId")?.as_deref())?;
             Ok((req.api(), req.body()))
         }, |status, body| parse_sender_recall(status, body).map(|()| JsValue::UNDEFINED))
@@ -443,7 +431,7 @@ impl RecallClient {
     /// `recallC2CMessage({ fromAccount, toAccount, msgKey, signal? })`
     #[wasm_bindgen(js_name = recallC2CMessage)]
     pub fn recall_c2c_message(&self, args: JsValue) -> Promise {
-        self.single(&args, |o| {
+        self.single(&args, &|o| {
             let req = C2CWithdraw::new(&o.string("fromAccount")?, &o.string("toAccount")?, &o.string("msgKey")?)?;
             Ok((req.api(), req.body()))
         }, |status, body| {
@@ -457,7 +445,7 @@ impl RecallClient {
     /// `getGroupHistory({ groupId, count?, beforeSeq?, topicId?, withRecalled?, signal? })`
     #[wasm_bindgen(js_name = getGroupHistory)]
     pub fn get_group_history(&self, args: JsValue) -> Promise {
-        self.single(&args, |o| {
+        self.single(&args, &|o| {
             let before = match o.get("beforeSeq")? {
                 v if v.is_undefined() || v.is_null() => None,
                 v => Some(msg_seq("beforeSeq", &v)?),
@@ -476,7 +464,7 @@ impl RecallClient {
     /// `getC2CHistory({ operatorAccount, peerAccount, minTime, maxTime, maxCount?, lastMsgKey?, signal? })`
     #[wasm_bindgen(js_name = getC2CHistory)]
     pub fn get_c2c_history(&self, args: JsValue) -> Promise {
-        self.single(&args, |o| {
+        self.single(&args, &|o| {
             let req = C2CHistoryQuery::new(
                 &o.string("operatorAccount")?,
                 &o.string("peerAccount")?,
@@ -509,22 +497,14 @@ impl RecallClient {
     }
 
     /// A single-request call: `build` validates and describes it, `parse` reads the answer.
-    fn single(
-        &self,
-        args: &JsValue,
-        build: impl FnOnce(&Opts) -> Result<(Api, String)>,
-        parse: fn(u16, &[u8]) -> Result<JsValue>,
-    ) -> Promise {
+    fn single(&self, args: &JsValue, build: &dyn Fn(&Opts) -> Result<(Api, String)>, parse: fn(u16, &[u8]) -> Result<JsValue>) -> Promise {
         let prepared = Opts::new(args, "args").and_then(|o| Ok((build(&o)?, signal_opt(&o)?)));
-        let ((api, body), signal) = match prepared {
-            Ok(x) => x,
-            Err(e) => return reject(e),
-        };
-        let inner = self.inner.clone();
-        promise(async move {
-            let mut drive = SingleDrive { job: SingleJob::new(api, inner.job.clone()), body, parse };
-            run_job(&inner, &mut drive, signal).await;
-            drive.job.finish().result.map_err(|e| to_js(&e))
-        })
+        match prepared {
+            Ok(((api, body), signal)) => {
+                let drive = SingleDrive { job: SingleJob::new(api, self.inner.job.clone()), body, parse };
+                run(self.inner.clone(), Box::new(drive), signal)
+            }
+            Err(e) => reject(e),
+        }
     }
 }

@@ -1,0 +1,174 @@
+// The I/O half of RecallClient: the driver loop of `core::scheduler` (see its module docs),
+// the fetch transport, timers and AbortSignal wiring. The Rust side (client.rs) keeps every
+// decision: it hands this loop a `step(op, n, a, b)` function over one sans-IO job and
+// answers "what next?"; this file only performs fetches, sleeps and reports what happened.
+// Written in JS because bridging promises, timers and closures into Rust costs far more
+// wasm than these few lines of JS.
+
+// `step` operations; keep in sync with client.rs.
+const POLL = 0; // n = now (ms) -> [id, url, body] to send, a number to sleep until, null to
+//                 wait for an answer, false to poll again, undefined when done
+const ANSWER = 1; // n = request id, a = HTTP status, b = body bytes (Uint8Array)
+const FAIL = 2; // n = request id, a = error kind, b = message
+const AFTER = 3; // answers were fed (progress callbacks)
+const ABORT = 4; // the caller's signal fired
+const FINISH = 5; // -> the call's result; throws the call's RecallError
+
+function callMethod(target, name, ...args) {
+  try {
+    const f = target[name];
+    if (typeof f === 'function') f.apply(target, args);
+  } catch {
+    // A broken signal-like object must not break the job.
+  }
+}
+
+/// The message of a thrown JS value, for error texts.
+function errorText(e) {
+  if (typeof e === 'string') return e;
+  let msg = '';
+  try {
+    if (typeof e.message === 'string') msg = e.message;
+  } catch {}
+  let cause;
+  try {
+    if (typeof e.cause.message === 'string') cause = e.cause.message;
+  } catch {}
+  return cause ? `${msg} (${cause})` : msg;
+}
+
+function wakeUp(inbox) {
+  const resolve = inbox.wake;
+  inbox.wake = null;
+  if (resolve) resolve();
+}
+
+/// Sleep until an answer arrives, the caller aborts, or (if a number) `deadline` (ms).
+async function wait(inbox, deadline) {
+  if (inbox.queue.length > 0 || inbox.aborted) return;
+  const woken = new Promise((resolve) => {
+    inbox.wake = resolve;
+  });
+  const timer = typeof deadline === 'number' ? setTimeout(() => wakeUp(inbox), Math.max(deadline - Date.now(), 0)) : undefined;
+  try {
+    await woken;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/// One POST; resolves (never rejects) to what `step` is fed: [op, id, a, b].
+async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
+  await null; // start on a later microtask, as a spawned task would
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    const c = inbox.controllers.get(id);
+    if (c) c.abort();
+  }, Math.max(timeoutMs, 0));
+  const failed = (e) => {
+    if (timedOut) return [FAIL, id, 'timeout', `no answer within ${Math.trunc(timeoutMs)} ms`];
+    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+    return [FAIL, id, 'network', `fetch failed: ${errorText(e)}`];
+  };
+  try {
+    let response;
+    try {
+      response = await (fetchFn ? fetchFn.call(undefined, url, init) : fetch(url, init));
+    } catch (e) {
+      return failed(e);
+    }
+    let status = 0;
+    try {
+      if (typeof response.status === 'number') status = response.status;
+    } catch {}
+    if (!(status >= 100 && status <= 599)) return [FAIL, id, 'protocol', 'fetch resolved to something that is not a Response'];
+    let read;
+    try {
+      const f = response.arrayBuffer;
+      if (typeof f !== 'function') throw f;
+      read = f.call(response);
+    } catch {
+      return [FAIL, id, 'protocol', 'the Response has no arrayBuffer()'];
+    }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await read);
+    } catch (e) {
+      return failed(e);
+    }
+    return [ANSWER, id, status, bytes];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/// Run one job to completion; resolves with its result or rejects with its RecallError.
+export async function runJob(step, fetchFn, timeoutMs, signal) {
+  await null; // start on a later microtask, as a spawned task would
+  const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
+  const onAbort = () => {
+    inbox.aborted = true;
+    wakeUp(inbox);
+  };
+  let listening = false;
+  if (signal !== undefined) {
+    let already = false;
+    try {
+      already = signal.aborted === true;
+    } catch {}
+    if (already) {
+      inbox.aborted = true;
+    } else {
+      callMethod(signal, 'addEventListener', 'abort', onAbort);
+      listening = true;
+    }
+  }
+  try {
+    let abortSeen = false;
+    for (;;) {
+      let fed = false;
+      while (inbox.queue.length > 0) {
+        const [op, id, a, b] = inbox.queue.shift();
+        step(op, id, a, b);
+        fed = true;
+      }
+      if (fed) step(AFTER, 0);
+      if (inbox.aborted && !abortSeen) {
+        abortSeen = true;
+        step(ABORT, 0);
+        for (const c of inbox.controllers.values()) c.abort();
+        inbox.controllers.clear();
+      }
+      const action = step(POLL, Date.now());
+      if (action === undefined) break;
+      if (action === false) continue;
+      if (Array.isArray(action)) {
+        const [id, url, body] = action;
+        const controller = new AbortController();
+        inbox.controllers.set(id, controller);
+        post(inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
+          inbox.controllers.delete(id);
+          inbox.queue.push(c);
+          wakeUp(inbox);
+        });
+        continue;
+      }
+      await wait(inbox, action);
+    }
+  } finally {
+    if (listening) callMethod(signal, 'removeEventListener', 'abort', onAbort);
+  }
+  return step(FINISH, 0);
+}
+
+/// A fresh u32 from the runtime's CSPRNG, for `random` and jitter.
+export function randomU32() {
+  try {
+    return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+  } catch {
+    // No CSPRNG (very old runtimes): `random` only has to differ between requests.
+    return Math.floor(Math.random() * 4294967296) >>> 0;
+  }
+}
