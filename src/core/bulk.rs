@@ -30,8 +30,6 @@
 //!   attempt did recall. The service documents no "already recalled" RetCode for groups, so
 //!   the retry's answer is reported as given.
 
-use std::collections::HashSet;
-
 use super::endpoint::Api;
 use super::error::{classify, ErrorKind, RecallError};
 use super::pacer::Pacer;
@@ -52,8 +50,6 @@ pub const CODE_NO_ANSWER: i64 = -3;
 /// The distinct seqs in first-seen order, each checked to be in `1..=2^53-1`.
 /// Errors name the field as `msgSeqs[i]`.
 pub fn dedup_seqs(seqs: &[u64]) -> Result<Vec<u64>, RecallError> {
-    let mut seen = HashSet::with_capacity(seqs.len());
-    let mut out = Vec::with_capacity(seqs.len());
     for (i, &s) in seqs.iter().enumerate() {
         if s == 0 || s > MAX_MSG_SEQ {
             return Err(RecallError::invalid_input(
@@ -61,11 +57,52 @@ pub fn dedup_seqs(seqs: &[u64]) -> Result<Vec<u64>, RecallError> {
                 "must be an integer in 1..=9007199254740991",
             ));
         }
-        if seen.insert(s) {
-            out.push(s);
+    }
+    // Sort (seq, position) pairs and keep each seq's first position: O(n log n) worst case,
+    // and far less wasm than a hash set or std's sorts. A pair packs into one u128 key.
+    let mut keyed: Vec<u128> = seqs.iter().enumerate().map(|(i, &s)| (s as u128) << 64 | i as u128).collect();
+    heap_sort(&mut keyed);
+    let mut first = vec![false; seqs.len()];
+    let mut prev = 0u64; // no valid seq is 0
+    for k in keyed {
+        let s = (k >> 64) as u64;
+        if s != prev {
+            prev = s;
+            if let Some(f) = first.get_mut(k as u64 as usize) {
+                *f = true;
+            }
         }
     }
+    let out = seqs.iter().zip(first).filter(|(_, f)| *f).map(|(&s, _)| s).collect();
     Ok(out)
+}
+
+/// In-place heapsort: O(n log n) in every case, a few dozen bytes of wasm.
+fn heap_sort(v: &mut [u128]) {
+    fn sift_down(v: &mut [u128], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift_down(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
 }
 
 /// Batches of at most 10 distinct seqs, in first-seen order.
