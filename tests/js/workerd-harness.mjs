@@ -1,0 +1,110 @@
+// Runs a Worker in real workerd through `wrangler dev --local`, offline and on 127.0.0.1
+// only, and stops it (wrangler and its workerd children, as one process group).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repo } from './install.mjs';
+
+export const wranglerCli = join(repo, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+
+// Wrangler reaches out by itself unless told not to: metrics and error reports
+// (sparrow/sentry), the request.cf data (workers.cloudflare.com), the npm registry for its
+// banner's update check. Its config, logs and dev registry go to a private folder.
+function offlineEnv(home) {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+    XDG_CONFIG_HOME: home,
+    WRANGLER_LOG_PATH: join(home, 'logs'),
+    WRANGLER_REGISTRY_PATH: join(home, 'registry'),
+    WRANGLER_LOG: 'info',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    CI: 'true',
+  };
+}
+
+/** Kills the whole process group, first politely, then for sure. */
+function killGroup(proc, signal) {
+  try { process.kill(-proc.pid, signal); } catch { /* already gone */ }
+}
+
+const live = new Set();
+// Last resort if the test process dies without reaching its `finally`.
+// wrangler runs in a process group of its own (detached), so it would outlive us otherwise.
+process.on('exit', () => { for (const p of live) killGroup(p, 'SIGKILL'); });
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => { for (const p of live) killGroup(p, 'SIGKILL'); process.kill(process.pid, sig); });
+}
+
+/**
+ * `wrangler dev --local` in `dir`, on free 127.0.0.1 ports. `configs` (relative to `dir`):
+ * the first is the Worker that gets the port, the others run in the same workerd and are
+ * reachable through service bindings.
+ * Resolves once wrangler says "Ready on" and `readyPath` answers; returns the base URL,
+ * the timings, the captured output and `stop()`.
+ */
+export async function startWrangler(dir, { configs = ['wrangler.json'], readyPath = '/', timeoutMs = 40_000 } = {}) {
+  if (!existsSync(wranglerCli)) throw new Error(`wrangler is not installed: ${wranglerCli} (run scripts/setup.sh)`);
+  const home = join(dir, '.wrangler-home');
+  mkdirSync(home, { recursive: true });
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [wranglerCli, 'dev', ...configs.flatMap((c) => ['-c', c]), '--local', '--ip', '127.0.0.1', '--port', '0',
+    '--inspector-ip', '127.0.0.1', '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info'],
+  { cwd: dir, env: offlineEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  live.add(proc);
+  let output = '';
+  // eslint-disable-next-line no-control-regex
+  const onData = (d) => { output += String(d).replace(/\x1b\[[0-9;]*m/g, ''); };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  const exited = new Promise((r) => proc.once('exit', (code, sig) => { live.delete(proc); r({ code, sig }); }));
+
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      killGroup(proc, 'SIGTERM');
+      const t = setTimeout(() => killGroup(proc, 'SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
+    // workerd children may outlive wrangler's own exit: make sure the group is empty.
+    killGroup(proc, 'SIGKILL');
+  };
+
+  try {
+    const baseUrl = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`wrangler not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const check = () => {
+        const m = output.match(/Ready on (http:\/\/127\.0\.0\.1:\d+)/);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+        // A failed build leaves `wrangler dev` waiting for edits: give up at once.
+        if (/\[ERROR\]/.test(output)) { clearTimeout(timer); setTimeout(() => reject(new Error(`wrangler failed:\n${output}`)), 200); }
+      };
+      proc.stdout.on('data', check);
+      proc.stderr.on('data', check);
+      exited.then(({ code, sig }) => { clearTimeout(timer); reject(new Error(`wrangler exited (${code ?? sig}) before ready:\n${output}`)); });
+    });
+    const readyMs = performance.now() - t0;
+    // "Ready" is printed when workerd listens; poll until the Worker itself answers.
+    let first;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = performance.now();
+      try {
+        const res = await fetch(`${baseUrl}${readyPath}`, { signal: AbortSignal.timeout(5000) });
+        first = { status: res.status, body: await res.text(), ms: performance.now() - s };
+        break;
+      } catch (e) {
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`worker did not answer: ${e}\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return { baseUrl, readyMs, firstResponseMs: performance.now() - t0, first, output: () => output, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
