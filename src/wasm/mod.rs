@@ -6,3 +6,4 @@ pub mod functions;
 pub mod input;
 pub mod client;
 pub mod transport;
+mod alloc;
