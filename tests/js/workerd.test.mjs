@@ -44,10 +44,11 @@ function workerProject(vars) {
 test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallClient, RecallError', { timeout: 60_000 }, async (t) => {
   const emu = await startEmulator(['--sdkappid', String(APP), '--secret-key', KEY, '--seed-demo',
     '--seed-group', `${BULK}:Public:50`, '--seed-group', `${PACED}:Public:50`]);
-  const project = workerProject({ EMULATOR_URL: emu.baseUrl, SECRET_KEY: KEY, SDK_APP_ID: String(APP) });
+  let project;
   let wr;
   const metrics = {};
   try {
+    project = workerProject({ EMULATOR_URL: emu.baseUrl, SECRET_KEY: KEY, SDK_APP_ID: String(APP) });
     wr = await startWrangler(project.main, { configs: project.configs, readyPath: '/boot', timeoutMs: 30_000 });
     metrics.wranglerReadyMs = Math.round(wr.readyMs);
     metrics.firstResponseMs = Math.round(wr.firstResponseMs);
@@ -209,7 +210,7 @@ test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallCl
   } finally {
     if (wr) await wr.stop();
     await emu.stop();
-    rmSync(project.root, { recursive: true, force: true });
+    if (project) rmSync(project.root, { recursive: true, force: true });
     console.log(`workerd metrics ${JSON.stringify(metrics)}`);
   }
 });
