@@ -18,9 +18,11 @@ wasm-bindgen "$raw" --target web --out-dir pkg --out-name chat_recall --no-types
 # Size: -Oz, and drop the name and producers sections (debug info is already stripped).
 bg=pkg/chat_recall_bg.wasm
 before=$(wc -c <"$bg")
+# --low-memory-unused: Rust puts nothing in the first 1 KiB of memory (data starts at 1 MiB),
+# so wasm-opt may fold small constant offsets into addresses. --converge: repeat until no gain.
 # Rust 1.95 targets these wasm features by default; wasm-bindgen drops the section that
 # would let wasm-opt detect them.
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-opt \
+node_modules/.bin/wasm-opt -Oz --low-memory-unused --converge --enable-bulk-memory --enable-bulk-memory-opt \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-reference-types --enable-multivalue --strip-debug --strip-producers "$bg" -o "$bg.opt"
 mv "$bg.opt" "$bg"
