@@ -1,15 +1,16 @@
 // Start-up and size benchmark: `node benches/startup.mjs` after `bash scripts/build-pkg.sh`.
 // Prints one JSON object: the package's sizes (raw and gzip) against the contract's budgets,
 // and the time to compile + instantiate the module in Node (fresh glue instance each round).
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 
 const pkg = process.env.CHAT_RECALL_PKG ?? fileURLToPath(new URL('../pkg', import.meta.url));
 const wasm = readFileSync(join(pkg, 'chat_recall_bg.wasm'));
-const glueFiles = ['chat_recall.js', 'index.js', 'node.js', 'workerd.js', 'recall_error.js'];
-const glue = Buffer.concat(glueFiles.map((f) => readFileSync(join(pkg, f))));
+// All JS the package ships: loaders, wasm-bindgen glue and its snippets (driver, RecallError).
+const glueFiles = readdirSync(pkg, { recursive: true }).filter((f) => String(f).endsWith('.js'));
+const glue = Buffer.concat(glueFiles.map((f) => readFileSync(join(pkg, String(f)))));
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 
 const rounds = 30;

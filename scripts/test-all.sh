@@ -20,12 +20,12 @@ bash scripts/build-pkg.sh
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=120
 step "wasm-bindgen-test in Node"
-cargo test --target wasm32-unknown-unknown -p chat-recall --tests
+cargo test --target wasm32-unknown-unknown -p chat-recall --test wasm_api
 
 step "wasm-bindgen-test in headless Chromium"
 WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER="$(command -v chromedriver)" \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json" \
-  cargo test --target wasm32-unknown-unknown -p chat-recall --tests
+  cargo test --target wasm32-unknown-unknown -p chat-recall --test wasm_api
 
 step "build the emulator (used by the JS suites and the demo)"
 cargo build --quiet --release -p chat-recall-emulator

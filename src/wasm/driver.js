@@ -163,12 +163,19 @@ export async function runJob(step, fetchFn, timeoutMs, signal) {
   return step(FINISH, 0);
 }
 
-/// A fresh u32 from the runtime's CSPRNG, for `random` and jitter.
+/// A fresh u32 from the runtime's CSPRNG, for `random` and jitter. Drawn 256 at a time: one
+/// getRandomValues call per request costs more than the rest of the request's CPU work.
+const pool = new Uint32Array(256);
+let poolAt = pool.length;
 export function randomU32() {
-  try {
-    return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
-  } catch {
-    // No CSPRNG (very old runtimes): `random` only has to differ between requests.
-    return Math.floor(Math.random() * 4294967296) >>> 0;
+  if (poolAt >= pool.length) {
+    try {
+      globalThis.crypto.getRandomValues(pool);
+    } catch {
+      // No CSPRNG (very old runtimes): `random` only has to differ between requests.
+      for (let i = 0; i < pool.length; i++) pool[i] = Math.floor(Math.random() * 4294967296) >>> 0;
+    }
+    poolAt = 0;
   }
+  return pool[poolAt++];
 }

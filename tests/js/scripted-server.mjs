@@ -45,14 +45,3 @@ export async function startScriptedServer(answer) {
 export function recallAll(body) {
   return { json: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', RecallRetList: body.MsgSeqList.map(({ MsgSeq }) => ({ MsgSeq, RetCode: 0 })) } };
 }
-
-/** The most arrivals in any half-open window [t, t + 1000 ms). */
-export function maxInAnySecond(times) {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i] - t[j] >= 1000) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
