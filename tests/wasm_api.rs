@@ -153,3 +153,48 @@ fn parse_callback_verifies_and_parses() {
         assert_eq!(get(&parse_callback(callback_opts(SIGNED, body, 1669872112.0)).unwrap_err(), "kind").as_string().as_deref(), Some("invalid_input"), "{body}");
     }
 }
+
+/// The wasm build's own allocator (src/wasm/alloc.rs) under churn: many live blocks of
+/// mixed sizes (small classes and whole pages), freed and reallocated in a scrambled order,
+/// each filled with a pattern that must survive everything else that happens.
+#[wasm_bindgen_test]
+fn allocator_keeps_blocks_intact_under_churn() {
+    let mut state: u64 = 0x9E3779B97F4A7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let fill = |v: &mut Vec<u8>, tag: u8| v.iter_mut().enumerate().for_each(|(i, b)| *b = tag ^ (i as u8));
+    let check = |v: &Vec<u8>, tag: u8| v.iter().enumerate().all(|(i, b)| *b == tag ^ (i as u8));
+    let mut live: Vec<(Vec<u8>, u8)> = Vec::new();
+    for round in 0..20_000u32 {
+        let r = next();
+        if live.len() < 400 && r % 3 != 0 {
+            // Mostly small, sometimes page-sized and multi-page blocks.
+            let size = match r % 100 {
+                0..=79 => (r >> 8) as usize % 300 + 1,
+                80..=97 => (r >> 8) as usize % 40_000 + 1,
+                _ => (r >> 8) as usize % 300_000 + 65_536,
+            };
+            let mut v = vec![0u8; size];
+            let tag = (round % 251) as u8;
+            fill(&mut v, tag);
+            live.push((v, tag));
+        } else if !live.is_empty() {
+            let i = (r >> 16) as usize % live.len();
+            let (mut v, tag) = live.swap_remove(i);
+            assert!(check(&v, tag), "block corrupted before free");
+            if r % 5 == 0 {
+                // Grow in place or move: contents must follow.
+                let old = v.len();
+                v.resize(old * 2 + 7, 0);
+                assert!(v[..old].iter().enumerate().all(|(i, b)| *b == tag ^ (i as u8)));
+                fill(&mut v, tag);
+                live.push((v, tag));
+            }
+        }
+    }
+    assert!(live.iter().all(|(v, tag)| check(v, *tag)));
+}
