@@ -322,3 +322,27 @@ test('HTTP errors and unreadable bodies become typed errors; the injected fetch 
   assert.equal(e3.kind, 'network');
   assert.equal(e3.retryable, true);
 });
+
+test('a self-signed UserSig is renewed before it expires', async () => {
+  const srv = await startScriptedServer(() => ({}));
+  const realNow = Date.now;
+  try {
+    const start = 1_800_000_000_000;
+    let offset = 0;
+    Date.now = () => start + offset;
+    const c = client(srv.baseUrl, { userSigTtlSeconds: 100 });
+    const call = () => c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' });
+    const sigTime = () => lib.verifyUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', userSig: srv.calls.at(-1).query.get('usersig'), now: Math.floor((start + offset) / 1000) });
+    await call();
+    assert.deepEqual(sigTime(), { time: 1_800_000_000, expire: 100, expiresAt: 1_800_000_100 });
+    offset = 50_000; // half the lifetime: the same UserSig is reused
+    await call();
+    assert.equal(sigTime().time, 1_800_000_000);
+    offset = 95_000; // past 90% of it: a new one is signed before any request could carry an expiring one
+    await call();
+    assert.deepEqual(sigTime(), { time: 1_800_000_095, expire: 100, expiresAt: 1_800_000_195 });
+  } finally {
+    Date.now = realNow;
+    await srv.close();
+  }
+});
