@@ -6,6 +6,12 @@ use chat_recall::core::error::ErrorKind;
 use chat_recall::core::history::*;
 use chat_recall::core::responses::*;
 use serde_json::json;
+use chat_recall::core::json::ToJson;
+
+/// What JS receives: the result's JSON text, read back by serde_json.
+fn to_value(v: &impl ToJson) -> serde_json::Value {
+    serde_json::from_str(&v.to_json()).expect("to_json writes valid JSON")
+}
 
 const OK: &[u8] = br#"{"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}"#;
 const FAIL_90001: &[u8] = br#"{"ActionStatus": "FAIL", "ErrorInfo": "Fail to Parse json data of body, Please check it", "ErrorCode": 90001}"#;
@@ -53,7 +59,7 @@ fn seed_success_samples() {
 fn already_recalled_is_success() {
     let body = br#"{"ActionStatus":"FAIL","ErrorInfo":"msg has been withdrawn","ErrorCode":20023}"#;
     assert_eq!(parse_c2c_withdraw(200, body).unwrap(), WithdrawOutcome { already_recalled: true });
-    assert_eq!(serde_json::to_value(WithdrawOutcome { already_recalled: true }).unwrap(), json!({"alreadyRecalled": true}));
+    assert_eq!(to_value(&WithdrawOutcome { already_recalled: true }), json!({"alreadyRecalled": true}));
     // Only admin_msgwithdraw treats 20023 so.
     assert_eq!(parse_sender_recall(200, body).unwrap_err().code, 20023);
 }
@@ -117,9 +123,9 @@ fn doc_group_history_page() {
     assert_eq!(p.messages.len(), 2);
     let m = &p.messages[1];
     assert_eq!((m.msg_seq, m.msg_random, m.msg_time_stamp, m.msg_priority), (7803320, 235168582, 1458721797, 1));
-    assert_eq!(m.msg_body, json!([{"MsgContent": {"Text": "Report"}, "MsgType": "TIMTextElem"}]));
+    assert_eq!(to_value(&m.msg_body), json!([{"MsgContent": {"Text": "Report"}, "MsgType": "TIMTextElem"}]));
     assert!(!m.recalled && !m.is_system_msg);
-    let v = serde_json::to_value(&p).unwrap();
+    let v = to_value(&p);
     assert_eq!(v["isFinished"], json!(false));
     assert_eq!(v["nextBeforeSeq"], json!(7803319));
     assert_eq!(v["rangeComplete"], json!(true));
@@ -138,7 +144,7 @@ fn group_history_recalled_holes_and_paging() {
     let p = parse_group_history(200, body).unwrap();
     assert_eq!(p.messages.iter().map(|m| m.recalled).collect::<Vec<_>>(), [true, false, false]);
     assert_eq!(p.messages[1].from_account, "");
-    assert_eq!(p.messages[1].msg_body, json!([]));
+    assert_eq!(to_value(&p.messages[1].msg_body), json!([]));
     assert!(p.messages[2].is_system_msg);
     assert_eq!(p.next_before_seq, Some(9));
     // Seq 1 is the oldest possible: no next page even if the service says not finished.
@@ -172,7 +178,7 @@ fn doc_c2c_history_page() {
     assert_eq!(p.messages.len(), 2);
     assert!(!p.messages[0].recalled && p.messages[1].recalled);
     assert_eq!(p.messages[1].msg_key, "1054803289_7201_1584669689");
-    let v = serde_json::to_value(&p).unwrap();
+    let v = to_value(&p);
     assert_eq!(v["complete"], json!(false));
     assert_eq!(v["lastMsgKey"], json!("549396494_2578554_1584669680"));
     assert_eq!(v["lastMsgTime"], json!(1584669680));

@@ -30,11 +30,9 @@
 //! - Recalled messages are included and marked by `MsgFlagBits`: 0 normal, 8 recalled.
 //!   `recalled` is true when bit 3 (value 8) is set.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-
 use super::endpoint::Api;
 use super::error::{RecallError, Result};
+use super::json::{write_array, ObjectWriter, ToJson, Value};
 use super::responses::{lenient_u64, parse_envelope};
 
 /// `IsPlaceMsg` value of a recalled group message.
@@ -43,8 +41,7 @@ pub const PLACE_MSG_RECALLED: u64 = 2;
 pub const FLAG_RECALLED: u64 = 8;
 
 /// One message of a group's history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GroupMessage {
     pub from_account: String,
     pub msg_seq: u64,
@@ -60,22 +57,19 @@ pub struct GroupMessage {
 }
 
 /// One page of `group_msg_get_simple`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GroupHistoryPage {
     pub messages: Vec<GroupMessage>,
     /// No older messages remain: the page was empty or reached MsgSeq 1.
     pub is_finished: bool,
     /// Pass as `beforeSeq` for the next (older) page; `None` when there is none.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_before_seq: Option<u64>,
     /// The service's `IsFinished` == 1: the requested range came back whole.
     pub range_complete: bool,
 }
 
 /// One message of a one-to-one history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct C2CMessage {
     pub from_account: String,
     pub to_account: String,
@@ -89,17 +83,70 @@ pub struct C2CMessage {
 }
 
 /// One page of `admin_getroammsg`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct C2CHistoryPage {
     pub messages: Vec<C2CMessage>,
     /// Every message in the time range has been returned.
     pub complete: bool,
     /// To continue: pass as `lastMsgKey`, with `lastMsgTime` as `maxTime`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_time: Option<u64>,
+}
+
+// The JS shapes: camelCase fields in declaration order, absent optional fields omitted.
+
+impl ToJson for GroupMessage {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("fromAccount", &self.from_account)
+            .u64("msgSeq", self.msg_seq)
+            .u64("msgRandom", self.msg_random)
+            .u64("msgTimeStamp", self.msg_time_stamp)
+            .u64("isPlaceMsg", self.is_place_msg)
+            .bool("isSystemMsg", self.is_system_msg)
+            .u64("msgPriority", self.msg_priority)
+            .bool("recalled", self.recalled);
+        self.msg_body.write_json(o.key("msgBody"));
+        o.end();
+    }
+}
+
+impl ToJson for GroupHistoryPage {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        write_array(o.key("messages"), &self.messages, |out, m| m.write_json(out));
+        o.bool("isFinished", self.is_finished)
+            .opt_u64("nextBeforeSeq", self.next_before_seq)
+            .bool("rangeComplete", self.range_complete)
+            .end();
+    }
+}
+
+impl ToJson for C2CMessage {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("fromAccount", &self.from_account)
+            .str("toAccount", &self.to_account)
+            .u64("msgSeq", self.msg_seq)
+            .u64("msgRandom", self.msg_random)
+            .u64("msgTimeStamp", self.msg_time_stamp)
+            .u64("msgFlagBits", self.msg_flag_bits)
+            .str("msgKey", &self.msg_key)
+            .bool("recalled", self.recalled);
+        self.msg_body.write_json(o.key("msgBody"));
+        o.end();
+    }
+}
+
+impl ToJson for C2CHistoryPage {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        write_array(o.key("messages"), &self.messages, |out, m| m.write_json(out));
+        o.bool("complete", self.complete)
+            .opt_str("lastMsgKey", self.last_msg_key.as_deref())
+            .opt_u64("lastMsgTime", self.last_msg_time)
+            .end();
+    }
 }
 
 fn bad(api: Api, what: String) -> RecallError {
@@ -108,19 +155,20 @@ fn bad(api: Api, what: String) -> RecallError {
     e
 }
 
-fn num(m: &Map<String, Value>, k: &str) -> u64 {
+fn num(m: &Value, k: &str) -> u64 {
     m.get(k).and_then(lenient_u64).unwrap_or(0)
 }
 
-fn string(m: &Map<String, Value>, k: &str) -> String {
+fn string(m: &Value, k: &str) -> String {
     match m.get(k) {
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     }
 }
 
-fn body_of(m: &Map<String, Value>) -> Value {
-    m.get("MsgBody").cloned().unwrap_or_else(|| Value::Array(Vec::new()))
+/// `MsgBody`, moved out of the parsed message (not copied).
+fn body_of(m: &mut Value) -> Value {
+    m.take("MsgBody").unwrap_or_else(|| Value::Array(Vec::new()))
 }
 
 /// A 0/1 flag that may also come as a JSON bool.
@@ -132,9 +180,9 @@ fn flag(v: Option<&Value>) -> Option<bool> {
     }
 }
 
-fn list<'a>(api: Api, map: &'a Map<String, Value>, key: &str) -> Result<&'a [Value]> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(&[]),
+fn list(api: Api, map: &mut Value, key: &str) -> Result<Vec<Value>> {
+    match map.take(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => Ok(a),
         Some(_) => Err(bad(api, format!("{key} is not an array"))),
     }
@@ -143,11 +191,12 @@ fn list<'a>(api: Api, map: &'a Map<String, Value>, key: &str) -> Result<&'a [Val
 /// Parse a `group_msg_get_simple` answer.
 pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistoryPage> {
     let api = Api::GroupMsgGetSimple;
-    let map = parse_envelope(api, http_status, body)?;
-    let items = list(api, &map, "RspMsgList")?;
+    let mut map = parse_envelope(api, http_status, body)?;
+    let items = list(api, &mut map, "RspMsgList")?;
     let mut messages = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(m) = item else {
+    for (i, mut item) in items.into_iter().enumerate() {
+        let m = &item;
+        let Value::Object(_) = m else {
             return Err(bad(api, format!("RspMsgList[{i}] is not an object")));
         };
         let msg_seq = m.get("MsgSeq").and_then(lenient_u64).ok_or_else(|| bad(api, format!("RspMsgList[{i}] lacks an integer MsgSeq")))?;
@@ -161,7 +210,7 @@ pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistory
             is_system_msg: flag(m.get("IsSystemMsg")).unwrap_or(false),
             msg_priority: num(m, "MsgPriority"),
             recalled: is_place_msg == PLACE_MSG_RECALLED,
-            msg_body: body_of(m),
+            msg_body: body_of(&mut item),
         });
     }
     let range_complete = matches!(map.get("IsFinished").and_then(lenient_u64), Some(1));
@@ -173,11 +222,12 @@ pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistory
 /// Parse an `admin_getroammsg` answer.
 pub fn parse_c2c_history(http_status: u16, body: &[u8]) -> Result<C2CHistoryPage> {
     let api = Api::AdminGetRoamMsg;
-    let map = parse_envelope(api, http_status, body)?;
-    let items = list(api, &map, "MsgList")?;
+    let mut map = parse_envelope(api, http_status, body)?;
+    let items = list(api, &mut map, "MsgList")?;
     let mut messages = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let Value::Object(m) = item else {
+    for (i, mut item) in items.into_iter().enumerate() {
+        let m = &item;
+        let Value::Object(_) = m else {
             return Err(bad(api, format!("MsgList[{i}] is not an object")));
         };
         let msg_key = match m.get("MsgKey") {
@@ -194,7 +244,7 @@ pub fn parse_c2c_history(http_status: u16, body: &[u8]) -> Result<C2CHistoryPage
             msg_flag_bits,
             msg_key,
             recalled: msg_flag_bits & FLAG_RECALLED != 0,
-            msg_body: body_of(m),
+            msg_body: body_of(&mut item),
         });
     }
     // Without `Complete`, an empty list is the only safe reading of "done".

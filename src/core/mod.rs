@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod text;
+pub mod json;
 pub mod endpoint;
 pub mod usersig;
 pub mod webhook;

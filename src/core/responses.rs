@@ -11,11 +11,9 @@
 //!   ([`RecallError::from_service`]). `ErrorCode` may be a number or a numeric string; unknown
 //!   fields are ignored.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-
 use super::endpoint::Api;
 use super::error::{ErrorKind, RecallError, Result};
+use super::json::{self, ObjectWriter, ToJson, Value};
 
 /// admin_msgwithdraw's "the message has already been recalled".
 pub const ALREADY_RECALLED: i64 = 20023;
@@ -30,7 +28,7 @@ fn protocol(api: Api, info: impl Into<String>, retryable: bool, status: u16) -> 
 /// A non-negative integer given as a JSON number or a string of digits.
 pub(crate) fn lenient_u64(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n.as_u64(),
+        Value::Number(_) => v.as_u64(),
         Value::String(s) if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
         _ => None,
     }
@@ -39,15 +37,15 @@ pub(crate) fn lenient_u64(v: &Value) -> Option<u64> {
 /// A signed integer given as a JSON number or a numeric string.
 pub(crate) fn lenient_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(_) => v.as_i64(),
         Value::String(s) if !s.is_empty() && s.len() <= 21 => s.parse().ok(),
         _ => None,
     }
 }
 
-/// Check the HTTP status and the envelope; on success return the body's JSON object so the
-/// API-specific parser can read its own fields.
-pub fn parse_envelope(api: Api, http_status: u16, body: &[u8]) -> Result<Map<String, Value>> {
+/// Check the HTTP status and the envelope; on success return the body's JSON object (always
+/// a [`Value::Object`]) so the API-specific parser can read its own fields.
+pub fn parse_envelope(api: Api, http_status: u16, body: &[u8]) -> Result<Value> {
     if http_status != 200 {
         let (kind, retryable) = match http_status {
             500..=599 => (ErrorKind::Server, true),
@@ -59,12 +57,12 @@ pub fn parse_envelope(api: Api, http_status: u16, body: &[u8]) -> Result<Map<Str
         e.http_status = Some(http_status);
         return Err(e);
     }
-    let v: Value = match serde_json::from_slice(body) {
+    let map = match json::parse(body) {
         Ok(v) => v,
-        Err(e) if e.is_eof() => return Err(protocol(api, "the response body is empty or truncated", true, 200)),
+        Err(e) if e.eof => return Err(protocol(api, "the response body is empty or truncated", true, 200)),
         Err(_) => return Err(protocol(api, "the response body is not valid JSON", false, 200)),
     };
-    let Value::Object(map) = v else {
+    let Value::Object(_) = map else {
         return Err(protocol(api, "the response body is not a JSON object", false, 200));
     };
     let status = match map.get("ActionStatus") {
@@ -93,8 +91,7 @@ pub fn parse_envelope(api: Api, http_status: u16, body: &[u8]) -> Result<Map<Str
 }
 
 /// The outcome for one MsgSeq of a group_msg_recall request (0 = recalled).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecallRet {
     pub msg_seq: u64,
     pub ret_code: i64,
@@ -128,12 +125,18 @@ pub fn parse_sender_recall(http_status: u16, body: &[u8]) -> Result<()> {
 }
 
 /// What admin_msgwithdraw achieved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WithdrawOutcome {
     /// The message had been recalled before (ErrorCode 20023): for a caller who wants it
     /// gone, that is success.
     pub already_recalled: bool,
+}
+
+impl ToJson for WithdrawOutcome {
+    /// `{"alreadyRecalled":bool}`
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).bool("alreadyRecalled", self.already_recalled).end();
+    }
 }
 
 /// admin_msgwithdraw: success, or 20023 reported as success with `already_recalled`.

@@ -28,22 +28,10 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A JSON string literal for `s`, quotes included.
+/// A JSON string literal for `s`, quotes included (see [`super::json::write_str`]).
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    super::json::write_str(&mut out, s);
     out
 }
 

@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::error::{RecallError, Result};
+use super::json::{self, Value};
 use super::text::{check_account, json_string};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -205,20 +206,20 @@ fn malformed(why: &str) -> RecallError {
     RecallError::auth(format!("userSig: malformed ({why})"))
 }
 
-fn json_u64(v: &serde_json::Value, field: &str) -> Result<u64> {
+fn json_u64(v: &Value, field: &str) -> Result<u64> {
     match v.get(field) {
-        Some(serde_json::Value::Number(n)) => n.as_u64().ok_or_else(|| malformed(field)),
+        Some(n @ Value::Number(_)) => n.as_u64().ok_or_else(|| malformed(field)),
         // Some generators wrote numbers as strings; accept digits only.
-        Some(serde_json::Value::String(s)) if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => {
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().map_err(|_| malformed(field))
         }
         _ => Err(malformed(field)),
     }
 }
 
-fn json_str(v: &serde_json::Value, field: &str) -> Result<String> {
+fn json_str(v: &Value, field: &str) -> Result<String> {
     match v.get(field) {
-        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) => Ok(s.clone()),
         _ => Err(malformed(field)),
     }
 }
@@ -238,17 +239,17 @@ pub fn decode(user_sig: &str) -> Result<UserSigDoc> {
         .map_err(|_| malformed("not base64"))?;
     let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_LEN)
         .map_err(|_| malformed("not a zlib stream"))?;
-    let v: serde_json::Value = serde_json::from_slice(&json).map_err(|_| malformed("not JSON"))?;
-    if !v.is_object() {
+    let v = json::parse(&json).map_err(|_| malformed("not JSON"))?;
+    if !matches!(v, Value::Object(_)) {
         return Err(malformed("not a JSON object"));
     }
     match v.get("TLS.ver") {
-        Some(serde_json::Value::String(s)) if s == "2.0" => {}
+        Some(Value::String(s)) if s == "2.0" => {}
         _ => return Err(malformed("TLS.ver is not 2.0")),
     }
     let user_buf_b64 = match v.get("TLS.userbuf") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(malformed("TLS.userbuf")),
     };
     Ok(UserSigDoc {

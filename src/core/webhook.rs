@@ -6,12 +6,11 @@
 //! Foreign appid, missing/bad Sign and stale RequestTime are `auth` errors; anything
 //! malformed is `invalid_input` naming the field.
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::endpoint::parse_query;
 use super::error::{RecallError, Result};
+use super::json::{self, write_array, write_u64, ObjectWriter, ToJson, Value};
 use super::responses::lenient_u64;
 
 /// Default replay window for `RequestTime`, in seconds, in both directions.
@@ -91,7 +90,7 @@ pub enum CallbackDetail {
     C2CWithdraw { from_account: String, to_account: String, msg_key: String, unread_msg_num: u64 },
 }
 
-/// A verified callback. Serialises as one flat camelCase object (what JS receives).
+/// A verified callback. [`ToJson`] writes it as one flat camelCase object (what JS receives).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackEvent {
     pub sdk_app_id: u64,
@@ -114,43 +113,32 @@ impl CallbackEvent {
     }
 }
 
-impl Serialize for CallbackEvent {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        // Flat on purpose: serde's `flatten` goes through maps, which serde-wasm-bindgen
-        // would turn into JS `Map`s instead of plain objects.
-        let mut st = s.serialize_struct("CallbackEvent", 12)?;
-        st.serialize_field("callbackCommand", self.callback_command())?;
-        st.serialize_field("sdkAppId", &self.sdk_app_id)?;
-        if let Some(v) = &self.client_ip {
-            st.serialize_field("clientIp", v)?;
-        }
-        if let Some(v) = &self.opt_platform {
-            st.serialize_field("optPlatform", v)?;
-        }
-        if let Some(v) = &self.request_time {
-            st.serialize_field("requestTime", v)?;
-        }
-        if let Some(v) = &self.event_time {
-            st.serialize_field("eventTime", v)?;
-        }
+impl ToJson for CallbackEvent {
+    /// One flat camelCase object (what JS receives); absent optional fields are omitted.
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("callbackCommand", self.callback_command())
+            .u64("sdkAppId", self.sdk_app_id)
+            .opt_str("clientIp", self.client_ip.as_deref())
+            .opt_str("optPlatform", self.opt_platform)
+            .opt_u64("requestTime", self.request_time)
+            .opt_u64("eventTime", self.event_time);
         match &self.detail {
             CallbackDetail::GroupRecall { operator_account, group_type, group_id, topic_id, msg_seqs } => {
-                st.serialize_field("operatorAccount", operator_account)?;
-                st.serialize_field("groupType", group_type)?;
-                st.serialize_field("groupId", group_id)?;
-                if let Some(t) = topic_id {
-                    st.serialize_field("topicId", t)?;
-                }
-                st.serialize_field("msgSeqs", msg_seqs)?;
+                o.str("operatorAccount", operator_account)
+                    .str("groupType", group_type)
+                    .str("groupId", group_id)
+                    .opt_str("topicId", topic_id.as_deref());
+                write_array(o.key("msgSeqs"), msg_seqs, |out, &n| write_u64(out, n));
             }
             CallbackDetail::C2CWithdraw { from_account, to_account, msg_key, unread_msg_num } => {
-                st.serialize_field("fromAccount", from_account)?;
-                st.serialize_field("toAccount", to_account)?;
-                st.serialize_field("msgKey", msg_key)?;
-                st.serialize_field("unreadMsgNum", unread_msg_num)?;
+                o.str("fromAccount", from_account)
+                    .str("toAccount", to_account)
+                    .str("msgKey", msg_key)
+                    .u64("unreadMsgNum", *unread_msg_num);
             }
         }
-        st.end()
+        o.end();
     }
 }
 
@@ -190,14 +178,14 @@ fn body_err(field: &str, problem: &str) -> RecallError {
     RecallError::invalid_input(&format!("body.{field}"), problem)
 }
 
-fn req_str(m: &Map<String, Value>, field: &str) -> Result<String> {
+fn req_str(m: &Value, field: &str) -> Result<String> {
     match m.get(field) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         _ => Err(body_err(field, "must be a non-empty string")),
     }
 }
 
-fn opt_str(m: &Map<String, Value>, field: &str) -> Result<Option<String>> {
+fn opt_str(m: &Value, field: &str) -> Result<Option<String>> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -208,7 +196,7 @@ fn opt_str(m: &Map<String, Value>, field: &str) -> Result<Option<String>> {
 
 /// An optional integer given as a number or a numeric string (EventTime is documented as
 /// Integer but shown as a string in an example).
-fn opt_u64(m: &Map<String, Value>, field: &str) -> Result<Option<u64>> {
+fn opt_u64(m: &Value, field: &str) -> Result<Option<u64>> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => lenient_u64(v).map(Some).ok_or_else(|| body_err(field, "must be a non-negative integer")),
@@ -262,8 +250,8 @@ pub fn parse_callback(input: &CallbackInput<'_>) -> Result<CallbackEvent> {
     }
 
     // 3. The body.
-    let body: Value = serde_json::from_slice(input.body).map_err(|_| RecallError::invalid_input("body", "is not valid JSON"))?;
-    let Value::Object(m) = body else {
+    let m = json::parse(input.body).map_err(|_| RecallError::invalid_input("body", "is not valid JSON"))?;
+    let Value::Object(_) = m else {
         return Err(RecallError::invalid_input("body", "is not a JSON object"));
     };
     let in_query = one(&pairs, "CallbackCommand").map_err(|_| RecallError::invalid_input("CallbackCommand", "given more than once"))?;
