@@ -4,6 +4,7 @@
 pub mod error;
 pub mod text;
 pub mod json;
+pub mod base64;
 pub mod endpoint;
 pub mod usersig;
 pub mod webhook;

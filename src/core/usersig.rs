@@ -4,11 +4,10 @@
 //! string, the JSON document has the same fields in the same order, and any zlib stream is
 //! accepted when verifying (the official Go library writes stored blocks).
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::base64;
 use super::error::{RecallError, Result};
 use super::json::{self, Value};
 use super::text::{check_account, json_string};
@@ -93,7 +92,7 @@ fn unreachable_key() -> HmacSha256 {
 pub fn compute_sig(secret_key: &str, identifier: &str, sdk_app_id: u64, time: u64, expire: u64, user_buf_b64: Option<&str>) -> String {
     let mut mac = new_mac(secret_key);
     mac.update(sig_content(identifier, sdk_app_id, time, expire, user_buf_b64).as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    base64::encode(&mac.finalize().into_bytes())
 }
 
 /// Sign a UserSig.
@@ -112,7 +111,7 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
             return Err(RecallError::invalid_input("userBuf", "is longer than 1024 bytes"));
         }
     }
-    let user_buf_b64 = req.user_buf.map(|b| STANDARD.encode(b));
+    let user_buf_b64 = req.user_buf.map(base64::encode);
     let sig = compute_sig(req.secret_key, req.identifier, req.sdk_app_id, req.now, req.expire_seconds, user_buf_b64.as_deref());
     // Field order as the official libraries write it.
     let mut doc = format!(
@@ -128,7 +127,7 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
         doc.push_str(&json_string(b));
     }
     doc.push('}');
-    Ok(escape(&STANDARD.encode(zlib_stored(doc.as_bytes()))))
+    Ok(escape(&base64::encode(&zlib_stored(doc.as_bytes()))))
 }
 
 /// A zlib stream of stored (uncompressed) deflate blocks, as Tencent's official Go library
@@ -233,10 +232,8 @@ pub fn decode(user_sig: &str) -> Result<UserSigDoc> {
         return Err(malformed("too long"));
     }
     let b64 = unescape(user_sig.trim());
-    let compressed = STANDARD
-        .decode(b64.as_bytes())
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64.trim_end_matches('=').as_bytes()))
-        .map_err(|_| malformed("not base64"))?;
+    // Padded or not: generators differ, and some write the padding wrong.
+    let compressed = base64::decode_unpadded(b64.trim_end_matches('=').as_bytes()).ok_or_else(|| malformed("not base64"))?;
     let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_LEN)
         .map_err(|_| malformed("not a zlib stream"))?;
     let v = json::parse(&json).map_err(|_| malformed("not JSON"))?;
@@ -304,7 +301,7 @@ pub fn check(sdk_app_id: u64, secret_key: &str, identifier: &str, user_sig: &str
             "userSig: signed for a different identifier",
         )));
     }
-    let sig_bytes = STANDARD.decode(doc.sig.as_bytes()).map_err(|_| (Rejection::Malformed, malformed("TLS.sig is not base64")))?;
+    let sig_bytes = base64::decode(doc.sig.as_bytes()).ok_or_else(|| (Rejection::Malformed, malformed("TLS.sig is not base64")))?;
     let mut mac = new_mac(secret_key);
     mac.update(sig_content(&doc.identifier, doc.sdk_app_id, doc.time, doc.expire, doc.user_buf_b64.as_deref()).as_bytes());
     if mac.verify_slice(&sig_bytes).is_err() {
@@ -316,7 +313,7 @@ pub fn check(sdk_app_id: u64, secret_key: &str, identifier: &str, user_sig: &str
     }
     let user_buf = match &doc.user_buf_b64 {
         None => None,
-        Some(b) => Some(STANDARD.decode(b.as_bytes()).map_err(|_| (Rejection::Malformed, malformed("TLS.userbuf is not base64")))?),
+        Some(b) => Some(base64::decode(b.as_bytes()).ok_or_else(|| (Rejection::Malformed, malformed("TLS.userbuf is not base64")))?),
     };
     Ok(UserSigInfo { time: doc.time, expire: doc.expire, expires_at, user_buf })
 }
@@ -374,9 +371,9 @@ mod tests {
         // We write stored blocks (as the official Go library does); the Node, Python and
         // Java libraries compress. Both must verify.
         let sig = generate(&req(None)).unwrap();
-        let json = miniz_oxide::inflate::decompress_to_vec_zlib(&STANDARD.decode(unescape(&sig)).unwrap()).unwrap();
+        let json = miniz_oxide::inflate::decompress_to_vec_zlib(&base64::decode(unescape(&sig).as_bytes()).unwrap()).unwrap();
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
-        let other = escape(&STANDARD.encode(compressed));
+        let other = escape(&base64::encode(&compressed));
         assert_ne!(other, sig);
         assert!(verify(1400000000, KEY, "xiaojun", &other, 1700000000).is_ok());
     }
