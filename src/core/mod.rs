@@ -5,6 +5,7 @@ pub mod error;
 pub mod text;
 pub mod json;
 pub mod base64;
+pub mod inflate;
 pub mod endpoint;
 pub mod usersig;
 pub mod webhook;

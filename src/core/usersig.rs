@@ -9,6 +9,7 @@ use sha2::Sha256;
 
 use super::base64;
 use super::error::{RecallError, Result};
+use super::inflate;
 use super::json::{self, Value};
 use super::text::{check_account, json_string};
 
@@ -152,7 +153,7 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn adler32(data: &[u8]) -> u32 {
+pub(crate) fn adler32(data: &[u8]) -> u32 {
     const MOD: u32 = 65521;
     let (mut a, mut b) = (1u32, 0u32);
     // 5552 is the longest run before `b` could overflow a u32 (zlib's NMAX).
@@ -234,8 +235,7 @@ pub fn decode(user_sig: &str) -> Result<UserSigDoc> {
     let b64 = unescape(user_sig.trim());
     // Padded or not: generators differ, and some write the padding wrong.
     let compressed = base64::decode_unpadded(b64.trim_end_matches('=').as_bytes()).ok_or_else(|| malformed("not base64"))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_LEN)
-        .map_err(|_| malformed("not a zlib stream"))?;
+    let json = inflate::zlib_decompress(&compressed, MAX_INFLATED_LEN).ok_or_else(|| malformed("not a zlib stream"))?;
     let v = json::parse(&json).map_err(|_| malformed("not JSON"))?;
     if !matches!(v, Value::Object(_)) {
         return Err(malformed("not a JSON object"));
