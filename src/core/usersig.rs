@@ -74,26 +74,18 @@ fn sig_content(identifier: &str, sdk_app_id: u64, time: u64, expire: u64, user_b
     s
 }
 
-fn new_mac(secret_key: &str) -> HmacSha256 {
-    // HMAC accepts keys of any length, so this cannot fail; keep it total anyway.
-    match HmacSha256::new_from_slice(secret_key.as_bytes()) {
-        Ok(m) => m,
-        Err(_) => unreachable_key(),
-    }
-}
-
-#[cold]
-fn unreachable_key() -> HmacSha256 {
-    // `new_from_slice` only fails for fixed-size-key MACs; HMAC has none. A zero key keeps
-    // this path total without a panic.
-    <HmacSha256 as Mac>::new(&Default::default())
+/// HMAC accepts keys of any length, so this does not fail today; if a future `hmac` ever
+/// refused a key, the caller gets an error instead of a panic or a MAC under another key.
+fn new_mac(secret_key: &str) -> Result<HmacSha256> {
+    HmacSha256::new_from_slice(secret_key.as_bytes())
+        .map_err(|_| RecallError::invalid_input("secretKey", "cannot be used as an HMAC-SHA256 key"))
 }
 
 /// `TLS.sig`: base64 of HMAC-SHA256 over the content string.
-pub fn compute_sig(secret_key: &str, identifier: &str, sdk_app_id: u64, time: u64, expire: u64, user_buf_b64: Option<&str>) -> String {
-    let mut mac = new_mac(secret_key);
+pub fn compute_sig(secret_key: &str, identifier: &str, sdk_app_id: u64, time: u64, expire: u64, user_buf_b64: Option<&str>) -> Result<String> {
+    let mut mac = new_mac(secret_key)?;
     mac.update(sig_content(identifier, sdk_app_id, time, expire, user_buf_b64).as_bytes());
-    base64::encode(&mac.finalize().into_bytes())
+    Ok(base64::encode(&mac.finalize().into_bytes()))
 }
 
 /// Sign a UserSig.
@@ -113,7 +105,7 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
         }
     }
     let user_buf_b64 = req.user_buf.map(base64::encode);
-    let sig = compute_sig(req.secret_key, req.identifier, req.sdk_app_id, req.now, req.expire_seconds, user_buf_b64.as_deref());
+    let sig = compute_sig(req.secret_key, req.identifier, req.sdk_app_id, req.now, req.expire_seconds, user_buf_b64.as_deref())?;
     // Field order as the official libraries write it.
     let mut doc = format!(
         "{{\"TLS.ver\":\"2.0\",\"TLS.identifier\":{},\"TLS.sdkappid\":{},\"TLS.expire\":{},\"TLS.time\":{},\"TLS.sig\":{}",
@@ -302,7 +294,7 @@ pub fn check(sdk_app_id: u64, secret_key: &str, identifier: &str, user_sig: &str
         )));
     }
     let sig_bytes = base64::decode(doc.sig.as_bytes()).ok_or_else(|| (Rejection::Malformed, malformed("TLS.sig is not base64")))?;
-    let mut mac = new_mac(secret_key);
+    let mut mac = new_mac(secret_key).map_err(|e| (Rejection::BadSignature, e))?;
     mac.update(sig_content(&doc.identifier, doc.sdk_app_id, doc.time, doc.expire, doc.user_buf_b64.as_deref()).as_bytes());
     if mac.verify_slice(&sig_bytes).is_err() {
         return Err((Rejection::BadSignature, RecallError::auth("userSig: signature does not match the secret key")));
@@ -338,7 +330,7 @@ mod tests {
 
     #[test]
     fn reference_vector() {
-        assert_eq!(compute_sig(KEY, "xiaojun", 1400000000, 1700000000, 15552000, None), "LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4=");
+        assert_eq!(compute_sig(KEY, "xiaojun", 1400000000, 1700000000, 15552000, None).unwrap(), "LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4=");
         let sig = generate(&req(None)).unwrap();
         let doc = decode(&sig).unwrap();
         assert_eq!(doc.sig, "LvA7d/Iw7gSsnskvVzBDPOCCDbuNCw4GHwTC0bip+B4=");
