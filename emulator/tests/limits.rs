@@ -3,28 +3,6 @@
 mod common;
 use common::*;
 use serde_json::json;
-use std::io::{BufReader, Write};
-use std::net::TcpStream;
-
-/// Keep-alive connection for quick bursts.
-struct Conn {
-    w: TcpStream,
-    r: BufReader<TcpStream>,
-    host: String,
-}
-
-impl Conn {
-    fn new(addr: &str) -> Conn {
-        let s = TcpStream::connect(addr).unwrap();
-        s.set_nodelay(true).unwrap();
-        Conn { w: s.try_clone().unwrap(), r: BufReader::new(s), host: addr.to_string() }
-    }
-    fn post(&mut self, target: &str, body: &[u8]) -> Resp {
-        write!(self.w, "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n", self.host, body.len()).unwrap();
-        self.w.write_all(body).unwrap();
-        read_response(&mut self.r).unwrap()
-    }
-}
 
 #[test]
 fn rate_limit_answers_60007_and_stats_show_arrivals() {
@@ -64,36 +42,4 @@ fn rate_limit_answers_60007_and_stats_show_arrivals() {
     assert_eq!(stats(&emu, false)["total_requests"], 0);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(code(&c.post(&target, body.as_bytes()).json()), 0);
-}
-
-#[test]
-fn throughput_on_loopback() {
-    let emu = start(&["--rate-limit", "0"]);
-    let threads = 4;
-    let per = 1500;
-    let sig = admin_sig();
-    let t0 = std::time::Instant::now();
-    let hs: Vec<_> = (0..threads)
-        .map(|i| {
-            let addr = emu.addr.clone();
-            let target = format!("/v4/im_open_login_svc/account_import?{}", query(&sig, &i.to_string()));
-            std::thread::spawn(move || {
-                let mut c = Conn::new(&addr);
-                let body = format!("{{\"UserID\":\"load{i}\"}}");
-                for _ in 0..per {
-                    assert_eq!(c.post(&target, body.as_bytes()).status, 200);
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        h.join().unwrap();
-    }
-    let secs = t0.elapsed().as_secs_f64();
-    let rps = (threads * per) as f64 / secs;
-    eprintln!("throughput: {} requests in {secs:.2}s = {rps:.0} req/s", threads * per);
-    // Measured on a 2-core box: ~6,000 req/s debug, ~19,000 release (client on the same cores).
-    // The floor leaves room for a loaded CI machine.
-    assert!(rps > 1000.0, "{rps}");
-    assert_eq!(stats(&emu, false)["total_requests"], threads * per);
 }

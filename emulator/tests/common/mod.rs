@@ -134,3 +134,23 @@ pub fn stats(emu: &Emu, arrivals: bool) -> Value {
 pub fn code(v: &Value) -> i64 {
     v["ErrorCode"].as_i64().unwrap_or(-1)
 }
+
+/// Keep-alive connection for quick bursts.
+pub struct Conn {
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+    host: String,
+}
+
+impl Conn {
+    pub fn new(addr: &str) -> Conn {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
+        Conn { w: s.try_clone().unwrap(), r: BufReader::new(s), host: addr.to_string() }
+    }
+    pub fn post(&mut self, target: &str, body: &[u8]) -> Resp {
+        write!(self.w, "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n", self.host, body.len()).unwrap();
+        self.w.write_all(body).unwrap();
+        read_response(&mut self.r).unwrap()
+    }
+}
