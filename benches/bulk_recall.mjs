@@ -12,7 +12,9 @@
 //
 // Human-readable lines go to stderr; one JSON object goes to stdout.
 // Env: BENCH_PKG=direct imports ../pkg/node.js instead of installing the packed tarball;
-//      CHAT_RECALL_EMULATOR=path overrides the emulator binary.
+//      CHAT_RECALL_EMULATOR=path overrides the emulator binary;
+//      BENCH_ONLY=cpu runs just part 3 (no emulator), for iterating on CPU work;
+//      BENCH_CPU_ROUNDS=n overrides the number of CPU rounds (default 3).
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,7 +37,7 @@ const BASE_MESSAGES = 300;
 const RECALL_API = 'group_open_http_svc/group_msg_recall';
 const CPU_REQUESTS = 20_000;
 const CPU_WARMUP_REQUESTS = 4_000;
-const CPU_ROUNDS = 3;
+const CPU_ROUNDS = Number(process.env.BENCH_CPU_ROUNDS) || 3;
 const CPU_IN_FLIGHT = 64;
 
 const log = (...a) => console.error('[bench]', ...a);
@@ -274,11 +276,45 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---------------------------------------------------------------- main
 
+/** Part 3: CPU per request, wasm client vs plain JS, in-memory fetch, same process. */
+async function cpuPhase(RecallClient) {
+  const memBase = 'http://127.0.0.1:9';
+  const cpuOpts = { sdkAppId: SDK_APP_ID, identifier: ADMIN, secretKey: SECRET_KEY, baseUrl: memBase, maxInFlight: CPU_IN_FLIGHT };
+  const variants = {
+    wasm: (fetch) => new RecallClient({ ...cpuOpts, fetch, maxRequestsPerSecond: 100_000 }),
+    js_same_transport: (fetch) => makePlainJsClient({ ...cpuOpts, fetch, transport: true }),
+    js_minimal: (fetch) => makePlainJsClient({ ...cpuOpts, fetch, transport: false }),
+  };
+  for (const [name, make] of Object.entries(variants)) await cpuRun(make, CPU_WARMUP_REQUESTS).catch((e) => { throw new Error(`${name} warm-up: ${e.message}`); });
+  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let i = 0; i < CPU_ROUNDS; i++) {
+    // Alternate the order so drift (GC, JIT, thermal) does not favour one side.
+    const order = i % 2 === 0 ? Object.keys(variants) : Object.keys(variants).reverse();
+    for (const name of order) samples[name].push(await cpuRun(variants[name], CPU_REQUESTS));
+  }
+  const cpu = {};
+  for (const [name, xs] of Object.entries(samples)) {
+    cpu[name] = { cpu_ms_per_request: median(xs.map((x) => x.cpuMsPerReq)), wall_ms_per_request: median(xs.map((x) => x.wallMsPerReq)) };
+    log(`cpu: ${name}: ${round(cpu[name].cpu_ms_per_request * 1000, 2)} µs CPU, ${round(cpu[name].wall_ms_per_request * 1000, 2)} µs wall per request (median of ${CPU_ROUNDS} × ${CPU_REQUESTS})`);
+  }
+  const ratio = cpu.wasm.cpu_ms_per_request / cpu.js_same_transport.cpu_ms_per_request;
+  const ratioMinimal = cpu.wasm.cpu_ms_per_request / cpu.js_minimal.cpu_ms_per_request;
+  log(`cpu: wasm/js = ${round(ratio)} (same transport), ${round(ratioMinimal)} (minimal JS without timeout timer/AbortController)`);
+  return { cpu, ratio, ratioMinimal };
+}
+
+
 async function main() {
   const tStart = performance.now();
   const lib = process.env.BENCH_PKG === 'direct' ? await import(pathToFileURL(join(repo, 'pkg', 'node.js')).href) : await importPackage();
   const { RecallClient } = lib;
   log(`package loaded (${process.env.BENCH_PKG === 'direct' ? 'pkg/node.js' : 'installed from the packed tarball'})`);
+  if (process.env.BENCH_ONLY === 'cpu') {
+    const { cpu, ratio, ratioMinimal } = await cpuPhase(RecallClient);
+    const us = (x) => round(x * 1000, 2);
+    process.stdout.write(JSON.stringify({ bench: 'bulk_recall_cpu', wasm_us: us(cpu.wasm.cpu_ms_per_request), js_us: us(cpu.js_same_transport.cpu_ms_per_request), js_minimal_us: us(cpu.js_minimal.cpu_ms_per_request), ratio_wasm_over_js: round(ratio, 3), ratio_wasm_over_js_minimal: round(ratioMinimal, 3) }) + '\n');
+    return;
+  }
 
   const base = await startEmulator();
   log(`emulator at ${base} (--rate-limit ${CEILING} --latency-ms ${LATENCY_MS})`);
@@ -319,29 +355,7 @@ async function main() {
   // The emulator is no longer needed.
   killEmulator();
 
-  // --- CPU per request: wasm client vs plain JS, in-memory fetch, same process
-  const memBase = 'http://127.0.0.1:9';
-  const cpuOpts = { sdkAppId: SDK_APP_ID, identifier: ADMIN, secretKey: SECRET_KEY, baseUrl: memBase, maxInFlight: CPU_IN_FLIGHT };
-  const variants = {
-    wasm: (fetch) => new RecallClient({ ...cpuOpts, fetch, maxRequestsPerSecond: 100_000 }),
-    js_same_transport: (fetch) => makePlainJsClient({ ...cpuOpts, fetch, transport: true }),
-    js_minimal: (fetch) => makePlainJsClient({ ...cpuOpts, fetch, transport: false }),
-  };
-  for (const [name, make] of Object.entries(variants)) await cpuRun(make, CPU_WARMUP_REQUESTS).catch((e) => { throw new Error(`${name} warm-up: ${e.message}`); });
-  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < CPU_ROUNDS; i++) {
-    // Alternate the order so drift (GC, JIT, thermal) does not favour one side.
-    const order = i % 2 === 0 ? Object.keys(variants) : Object.keys(variants).reverse();
-    for (const name of order) samples[name].push(await cpuRun(variants[name], CPU_REQUESTS));
-  }
-  const cpu = {};
-  for (const [name, xs] of Object.entries(samples)) {
-    cpu[name] = { cpu_ms_per_request: median(xs.map((x) => x.cpuMsPerReq)), wall_ms_per_request: median(xs.map((x) => x.wallMsPerReq)) };
-    log(`cpu: ${name}: ${round(cpu[name].cpu_ms_per_request * 1000, 2)} µs CPU, ${round(cpu[name].wall_ms_per_request * 1000, 2)} µs wall per request (median of ${CPU_ROUNDS} × ${CPU_REQUESTS})`);
-  }
-  const ratio = cpu.wasm.cpu_ms_per_request / cpu.js_same_transport.cpu_ms_per_request;
-  const ratioMinimal = cpu.wasm.cpu_ms_per_request / cpu.js_minimal.cpu_ms_per_request;
-  log(`cpu: wasm/js = ${round(ratio)} (same transport), ${round(ratioMinimal)} (minimal JS without timeout timer/AbortController)`);
+  const { cpu, ratio, ratioMinimal } = await cpuPhase(RecallClient);
 
   const ratioBulk = bulkEmu.requests_per_s / CEILING;
   const result = {
