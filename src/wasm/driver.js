@@ -179,3 +179,19 @@ export function randomU32() {
   }
   return pool[poolAt++];
 }
+
+/// A group recall's report (see `report_js` in client.rs): `counts` is [requested, recalled,
+/// failed, requests, retries]; `results` holds (msgSeq, code, message index * 2 + ok) triples
+/// and is a view of wasm memory, read before anything else runs.
+export function makeReport(groupId, topicId, counts, results, messagesJson) {
+  const messages = JSON.parse(messagesJson);
+  const list = [];
+  for (let j = 0; j < results.length; j += 3) {
+    const m = results[j + 2];
+    list.push({ msgSeq: results[j], ok: (m & 1) === 1, code: results[j + 1], message: messages[m >> 1] });
+  }
+  const [requested, recalled, failed, requests, retries] = counts;
+  return topicId === undefined
+    ? { groupId, requested, recalled, failed, requests, retries, results: list }
+    : { groupId, topicId, requested, recalled, failed, requests, retries, results: list };
+}

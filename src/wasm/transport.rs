@@ -19,6 +19,12 @@ extern "C" {
     /// A fresh u32 from the runtime's CSPRNG (crypto.getRandomValues), for `random` and jitter.
     #[wasm_bindgen(js_name = randomU32)]
     pub fn random_u32() -> u32;
+
+    /// A group recall's report object from its counts (requested, recalled, failed,
+    /// requests, retries), its results as (seq, code, message index * 2 + ok) triples and
+    /// the JSON array of messages the indices point into.
+    #[wasm_bindgen(js_name = makeReport)]
+    pub fn make_report(group_id: &str, topic_id: &JsValue, counts: &[f64], results: &[f64], messages: &str) -> JsValue;
 }
 
 /// Milliseconds on the JS clock. The only clock the client reads.
