@@ -114,10 +114,12 @@ impl Parser<'_> {
         Err(Error { offset: at, eof: at >= self.b.len() })
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
@@ -244,7 +246,8 @@ impl Parser<'_> {
                 return self.fail(self.i);
             }
         }
-        Ok(Value::Number(self.b.get(start..self.i).unwrap_or_default().iter().map(|&c| char::from(c)).collect()))
+        // Only ASCII was consumed, so the text is valid UTF-8; one copy, no per-byte pushes.
+        Ok(Value::Number(String::from(std::str::from_utf8(self.b.get(start..self.i).unwrap_or_default()).unwrap_or_default())))
     }
 
     /// Four hex digits of a `\u` escape. Like serde_json, fewer than four bytes left is a
@@ -271,13 +274,20 @@ impl Parser<'_> {
         let mut buf = Vec::new();
         loop {
             let start = self.i;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
+            let rest = self.b.get(start..).unwrap_or_default();
+            let run = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(rest.len());
+            self.i += run;
+            let chunk = rest.get(..run).unwrap_or_default();
+            if buf.is_empty() && self.peek() == Some(b'"') {
+                // No escapes (the common case): one copy of the validated slice.
+                let at = self.i;
                 self.i += 1;
+                return match std::str::from_utf8(chunk) {
+                    Ok(s) => Ok(String::from(s)),
+                    Err(_) => self.fail(at),
+                };
             }
-            buf.extend_from_slice(self.b.get(start..self.i).unwrap_or_default());
+            buf.extend_from_slice(chunk);
             let Some(c) = self.peek() else { return self.fail(self.i) };
             let at = self.i;
             self.i += 1;
