@@ -25,8 +25,15 @@ enum Class {
     Big(usize),
 }
 
+#[inline(always)]
 fn class(layout: &Layout) -> Option<Class> {
-    let n = layout.size().max(layout.align()).max(1 << MIN_SHIFT).checked_next_power_of_two()?;
+    let n = layout.size().max(layout.align());
+    if n <= PAGE / 2 {
+        // log2 of the next power of two, without the overflow checks (n <= 32 KiB here).
+        let shift = (usize::BITS - (n.max(1 << MIN_SHIFT) - 1).leading_zeros()).max(MIN_SHIFT);
+        return Some(Class::Small((shift - MIN_SHIFT) as usize));
+    }
+    let n = n.checked_next_power_of_two()?;
     if n < PAGE {
         return Some(Class::Small((n.trailing_zeros() - MIN_SHIFT) as usize));
     }
