@@ -58,6 +58,10 @@ pub fn dedup_seqs(seqs: &[u64]) -> Result<Vec<u64>, RecallError> {
             ));
         }
     }
+    // Already strictly increasing (the common case: a range or a sorted list): nothing to drop.
+    if seqs.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(seqs.to_vec());
+    }
     // Sort (seq, position) pairs and keep each seq's first position: O(n log n) worst case,
     // and far less wasm than a hash set or std's sorts. A pair packs into one u128 key.
     let mut keyed: Vec<u128> = seqs.iter().enumerate().map(|(i, &s)| (s as u128) << 64 | i as u128).collect();
