@@ -1,6 +1,7 @@
 //! Where requests go: the APIs we call, the regional hosts, and the common query string.
 
 use super::error::{RecallError, Result};
+use super::json::write_u64;
 use super::text::check_account;
 
 /// Every REST command this library calls (or the emulator serves).
@@ -169,20 +170,34 @@ impl Caller {
 
 /// The full URL of one call. `random` is any u32, drawn fresh by the caller for each attempt.
 pub fn request_url(base: &BaseUrl, api: Api, caller: &Caller, user_sig: &str, random: u32) -> String {
+    let mut url = String::new();
+    write_request_url(&mut url, &request_url_prefix(base, api, caller, user_sig), random);
+    url
+}
+
+/// Everything of [`request_url`] up to the `random` value (`…&usersig=…&random=`): the same
+/// for every request of one API with one UserSig, so a driver can build it once.
+pub fn request_url_prefix(base: &BaseUrl, api: Api, caller: &Caller, user_sig: &str) -> String {
     let mut url = String::with_capacity(base.0.len() + 64 + user_sig.len() * 3 / 2);
     url.push_str(&base.0);
     url.push_str("/v4/");
     url.push_str(api.path());
     url.push_str("?sdkappid=");
-    url.push_str(&caller.sdk_app_id.to_string());
+    write_u64(&mut url, caller.sdk_app_id);
     url.push_str("&identifier=");
     percent_encode_into(&mut url, &caller.identifier);
     url.push_str("&usersig=");
     percent_encode_into(&mut url, user_sig);
     url.push_str("&random=");
-    url.push_str(&random.to_string());
-    url.push_str("&contenttype=json");
     url
+}
+
+/// Append the URL of one call, given its [`request_url_prefix`], to `out`.
+pub fn write_request_url(out: &mut String, prefix: &str, random: u32) {
+    out.reserve(prefix.len() + 28);
+    out.push_str(prefix);
+    write_u64(out, u64::from(random));
+    out.push_str("&contenttype=json");
 }
 
 /// RFC 3986 percent-encoding of everything but unreserved characters.

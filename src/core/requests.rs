@@ -3,6 +3,7 @@
 
 use super::endpoint::Api;
 use super::error::{RecallError, Result};
+use super::json::{write_str, write_u64};
 use super::text::{check_id, json_string};
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1). MsgSeqs above it could
@@ -146,27 +147,50 @@ impl GroupRecall {
     }
 }
 
+impl GroupRecall {
+    /// The body around the `MsgSeqList` entries: the requests of one bulk recall differ only
+    /// in their MsgSeqs, so the driver builds this once and each body from it.
+    pub fn template(&self) -> GroupRecallTemplate {
+        let mut head = String::with_capacity(32 + self.group_id.len());
+        head.push_str("{\"GroupId\":");
+        write_str(&mut head, &self.group_id);
+        head.push_str(",\"MsgSeqList\":[");
+        let mut tail = String::from("]");
+        push_opt_str(&mut tail, "TopicId", &self.topic_id);
+        push_opt_str(&mut tail, "Reason", &self.reason);
+        tail.push('}');
+        GroupRecallTemplate { head, tail }
+    }
+}
+
+/// A [`GroupRecall`] body without its MsgSeqs; see [`GroupRecall::template`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecallTemplate {
+    head: String,
+    tail: String,
+}
+
+impl GroupRecallTemplate {
+    /// Append the body for `msg_seqs` (already checked: 1..=10 valid MsgSeqs) to `out`.
+    pub fn write_body(&self, msg_seqs: &[u64], out: &mut String) {
+        out.reserve(self.head.len() + self.tail.len() + msg_seqs.len() * 28);
+        out.push_str(&self.head);
+        for (i, &s) in msg_seqs.iter().enumerate() {
+            out.push_str(if i > 0 { ",{\"MsgSeq\":" } else { "{\"MsgSeq\":" });
+            write_u64(out, s);
+            out.push('}');
+        }
+        out.push_str(&self.tail);
+    }
+}
+
 impl Request for GroupRecall {
     fn api(&self) -> Api {
         Api::GroupMsgRecall
     }
     fn body(&self) -> String {
-        let mut out = String::with_capacity(64 + self.group_id.len() + self.msg_seqs.len() * 28);
-        out.push_str("{\"GroupId\":");
-        out.push_str(&json_string(&self.group_id));
-        out.push_str(",\"MsgSeqList\":[");
-        for (i, s) in self.msg_seqs.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"MsgSeq\":");
-            out.push_str(&s.to_string());
-            out.push('}');
-        }
-        out.push(']');
-        push_opt_str(&mut out, "TopicId", &self.topic_id);
-        push_opt_str(&mut out, "Reason", &self.reason);
-        out.push('}');
+        let mut out = String::new();
+        self.template().write_body(&self.msg_seqs, &mut out);
         out
     }
 }

@@ -14,15 +14,15 @@ use super::functions::{set, to_plain_js};
 use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
 use super::transport::{make_report, now_ms, random_u32, run_job};
 use crate::core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
-use crate::core::endpoint::{request_url, Api, BaseUrl, Caller, Region};
+use crate::core::endpoint::{request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region};
 use crate::core::error::{ErrorKind, RecallError, Result};
 use crate::core::history::{parse_c2c_history, parse_group_history};
 use crate::core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
-use crate::core::requests::{self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, Request, SenderRecall};
+use crate::core::requests::{self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, GroupRecallTemplate, Request, SenderRecall};
 use crate::core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
 use crate::core::retry::RetryPolicy;
 use crate::core::scheduler::{default_max_in_flight, Action, JobConfig, SendRequest, SingleJob};
-use crate::core::json::{write_array, write_str};
+use crate::core::json::{write_array, write_str, write_u64};
 use crate::core::usersig;
 
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -47,14 +47,18 @@ struct ClientInner {
     /// The caller's `fetch`, or undefined for the global one.
     fetch: JsValue,
     timeout_ms: f64,
+    /// Per API: the UserSig the URL prefix was built with, and the prefix
+    /// (`…&usersig=…&random=`); rebuilt only when the UserSig changes.
+    url_prefixes: RefCell<Vec<(Api, String, String)>>,
 }
 
 impl ClientInner {
-    /// The UserSig for the next request; `renew` forces a new one (after a 70001).
-    fn user_sig(&self, renew: bool) -> Result<String> {
+    /// Append the URL of the next request to `out`; `renew` forces a new UserSig (after a
+    /// 70001).
+    fn write_url(&self, out: &mut String, api: Api, renew: bool) -> Result<()> {
         let mut creds = self.credentials.borrow_mut();
-        match &mut *creds {
-            Credentials::Fixed(s) => Ok(s.clone()),
+        let sig: &str = match &mut *creds {
+            Credentials::Fixed(s) => s,
             Credentials::Signed { secret_key, ttl, current } => {
                 let now = (now_ms() / 1000.0) as u64;
                 // Renew when 90% of the lifetime has passed, so no request carries a sig
@@ -71,13 +75,24 @@ impl ClientInner {
                     })?;
                     *current = Some((sig, now));
                 }
-                Ok(current.as_ref().map(|(s, _)| s.clone()).unwrap_or_default())
+                current.as_ref().map_or("", |(s, _)| s.as_str())
             }
+        };
+        let mut prefixes = self.url_prefixes.borrow_mut();
+        let at = match prefixes.iter().position(|(a, _, _)| *a == api) {
+            Some(i) => i,
+            None => {
+                prefixes.push((api, String::new(), String::new()));
+                prefixes.len() - 1
+            }
+        };
+        let Some((_, built_for, prefix)) = prefixes.get_mut(at) else { return Ok(()) };
+        if built_for.as_str() != sig || prefix.is_empty() {
+            *prefix = request_url_prefix(&self.base, api, &self.caller, sig);
+            *built_for = sig.to_string();
         }
-    }
-
-    fn url(&self, api: Api, renew: bool) -> Result<String> {
-        Ok(request_url(&self.base, api, &self.caller, &self.user_sig(renew)?, random_u32()))
+        write_request_url(out, prefix, random_u32());
+        Ok(())
     }
 }
 
@@ -85,11 +100,16 @@ impl ClientInner {
 trait Drive {
     fn api(&self) -> Api;
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action;
-    fn body(&self, req: &SendRequest) -> Result<String>;
+    /// Append the body of `req` to `out`.
+    fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()>;
     fn on_answer(&mut self, request_id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32);
     fn abort(&mut self);
     /// Called after answers were fed; group jobs report progress here.
     fn after_answers(&mut self) {}
+    /// Whether `after_answers` has anything to do (an `onProgress` callback).
+    fn reports_progress(&self) -> bool {
+        false
+    }
     /// The call's result once the job is done.
     fn finish(self: Box<Self>) -> JsResult<JsValue>;
 }
@@ -104,7 +124,7 @@ const ABORT: u32 = 4;
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
 fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
-    let (fetch, timeout_ms) = (client.fetch.clone(), client.timeout_ms);
+    let (fetch, timeout_ms, progress) = (client.fetch.clone(), client.timeout_ms, job.reports_progress());
     let mut state = Some((client, job));
     let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(move |op, n: f64, a: JsValue, b: JsValue| {
         let Some((client, job)) = state.as_mut() else { return Ok(JsValue::UNDEFINED) };
@@ -130,17 +150,25 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
         }
         Ok(JsValue::UNDEFINED)
     });
-    run_job(step.into_js_value(), &fetch, timeout_ms, &signal.unwrap_or(JsValue::UNDEFINED))
+    run_job(step.into_js_value(), &fetch, timeout_ms, &signal.unwrap_or(JsValue::UNDEFINED), progress)
 }
 
-/// One POLL step: `[id, url, body]` to send, a deadline (ms) to sleep until, null to wait for
-/// an answer, undefined when done, false when a request could not be built (poll again).
+/// One POLL step: `"id url body"` to send (the URL has no spaces), a deadline (ms) to sleep
+/// until, null to wait for an answer, undefined when done, false when a request could not be
+/// built (poll again). One string: one crossing and one UTF-8 decode per request.
 fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
     match job.poll(now, &mut client.pacers.borrow_mut()) {
         Action::Send(req) => {
             let api = job.api();
-            match client.url(api, req.resign).and_then(|url| Ok((url, job.body(&req)?))) {
-                Ok((url, body)) => Array::of3(&(req.request_id as f64).into(), &url.into(), &body.into()).into(),
+            let mut out = String::with_capacity(640);
+            write_u64(&mut out, req.request_id);
+            out.push(' ');
+            let built = client.write_url(&mut out, api, req.resign).and_then(|()| {
+                out.push(' ');
+                job.write_body(&req, &mut out)
+            });
+            match built {
+                Ok(()) => JsValue::from_str(&out),
                 Err(e) => {
                     // The slot is spent; report the failure so the job settles or retries it.
                     job.on_answer(req.request_id, now_ms(), Err(e.with_api(api.path())), random_u32());
@@ -160,6 +188,8 @@ struct GroupDrive {
     group_id: String,
     topic_id: Option<String>,
     reason: Option<String>,
+    /// The body around the MsgSeqs, from the validated group, topic and reason.
+    template: GroupRecallTemplate,
     on_progress: Option<Function>,
 }
 
@@ -170,8 +200,15 @@ impl Drive for GroupDrive {
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action {
         self.job.poll(now, pacers.get(Api::GroupMsgRecall))
     }
-    fn body(&self, req: &SendRequest) -> Result<String> {
-        Ok(GroupRecall::new(&self.group_id, &req.msg_seqs, self.topic_id.as_deref(), self.reason.as_deref())?.body())
+    fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()> {
+        // The job only plans 1..=10 valid seqs per request; anything else gets the checks
+        // (and the error) of a freshly built request.
+        if req.msg_seqs.is_empty() || req.msg_seqs.len() > requests::MAX_SEQS_PER_RECALL {
+            out.push_str(&GroupRecall::new(&self.group_id, &req.msg_seqs, self.topic_id.as_deref(), self.reason.as_deref())?.body());
+        } else {
+            self.template.write_body(&req.msg_seqs, out);
+        }
+        Ok(())
     }
     fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
         let parsed = answer
@@ -181,6 +218,9 @@ impl Drive for GroupDrive {
     }
     fn abort(&mut self) {
         self.job.abort();
+    }
+    fn reports_progress(&self) -> bool {
+        self.on_progress.is_some()
     }
     fn after_answers(&mut self) {
         if let (Some(p), Some(cb)) = (self.job.take_progress(), &self.on_progress) {
@@ -227,8 +267,9 @@ impl Drive for SingleDrive {
         let api = self.job.api();
         self.job.poll(now, pacers.get(api))
     }
-    fn body(&self, _req: &SendRequest) -> Result<String> {
-        Ok(self.body.clone())
+    fn write_body(&self, _req: &SendRequest, out: &mut String) -> Result<()> {
+        out.push_str(&self.body);
+        Ok(())
     }
     fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
         let parse = self.parse;
@@ -408,6 +449,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         job: JobConfig { max_in_flight, retry, can_resign },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
         timeout_ms,
+        url_prefixes: RefCell::new(Vec::new()),
     })
 }
 
@@ -511,9 +553,9 @@ impl RecallClient {
             v => Some(v.dyn_into::<Function>().map_err(|v| RecallError::invalid_input("onProgress", format!("must be a function, got {}", type_name(&v))))?),
         };
         // Validate group, topic and reason once, with the first batch, before sending.
-        GroupRecall::new(&group_id, &seqs[..seqs.len().min(1)], topic_id.as_deref(), reason.as_deref())?;
+        let template = GroupRecall::new(&group_id, &seqs[..seqs.len().min(1)], topic_id.as_deref(), reason.as_deref())?.template();
         let job = GroupRecallJob::new(&seqs, self.inner.job.clone())?;
-        Ok((GroupDrive { job, group_id, topic_id, reason, on_progress }, signal))
+        Ok((GroupDrive { job, group_id, topic_id, reason, template, on_progress }, signal))
     }
 
     /// A single-request call: `build` validates and describes it, `parse` reads the answer.

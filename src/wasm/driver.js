@@ -6,11 +6,12 @@
 // wasm than these few lines of JS.
 
 // `step` operations; keep in sync with client.rs.
-const POLL = 0; // n = now (ms) -> [id, url, body] to send, a number to sleep until, null to
-//                 wait for an answer, false to poll again, undefined when done
+const POLL = 0; // n = now (ms) -> "id url body" to send (the URL has no spaces), a number
+//                 to sleep until, null to wait for an answer, false to poll again,
+//                 undefined when done
 const ANSWER = 1; // n = request id, a = HTTP status, b = body bytes (Uint8Array)
 const FAIL = 2; // n = request id, a = error kind, b = message
-const AFTER = 3; // answers were fed (progress callbacks)
+const AFTER = 3; // answers were fed (progress callbacks; only when `progress`)
 const ABORT = 4; // the caller's signal fired
 const FINISH = 5; // -> the call's result; throws the call's RecallError
 
@@ -105,7 +106,7 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
 }
 
 /// Run one job to completion; resolves with its result or rejects with its RecallError.
-export async function runJob(step, fetchFn, timeoutMs, signal) {
+export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
   await null; // start on a later microtask, as a spawned task would
   const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
   const onAbort = () => {
@@ -134,7 +135,7 @@ export async function runJob(step, fetchFn, timeoutMs, signal) {
         step(op, id, a, b);
         fed = true;
       }
-      if (fed) step(AFTER, 0);
+      if (fed && progress) step(AFTER, 0);
       if (inbox.aborted && !abortSeen) {
         abortSeen = true;
         step(ABORT, 0);
@@ -144,8 +145,12 @@ export async function runJob(step, fetchFn, timeoutMs, signal) {
       const action = step(POLL, Date.now());
       if (action === undefined) break;
       if (action === false) continue;
-      if (Array.isArray(action)) {
-        const [id, url, body] = action;
+      if (typeof action === 'string') {
+        const i = action.indexOf(' ');
+        const j = action.indexOf(' ', i + 1);
+        const id = Number(action.slice(0, i));
+        const url = action.slice(i + 1, j);
+        const body = action.slice(j + 1);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
         post(inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {

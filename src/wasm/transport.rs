@@ -14,7 +14,8 @@ extern "C" {
     /// Runs `step` (see driver.js for its operations) until the job is done; resolves with
     /// what the final step returns, rejects with what it throws.
     #[wasm_bindgen(js_name = runJob)]
-    pub fn run_job(step: JsValue, fetch: &JsValue, timeout_ms: f64, signal: &JsValue) -> Promise;
+    /// `progress`: call the AFTER step after answers were fed (an `onProgress` callback).
+    pub fn run_job(step: JsValue, fetch: &JsValue, timeout_ms: f64, signal: &JsValue, progress: bool) -> Promise;
 
     /// A fresh u32 from the runtime's CSPRNG (crypto.getRandomValues), for `random` and jitter.
     #[wasm_bindgen(js_name = randomU32)]
