@@ -124,7 +124,7 @@ async function emulatorPhase(base) {
 /**
  * The same per-request steps as the package's core, written the way a careful plain-JS client
  * would: validate the MsgSeqs and group id, reuse (or renew) a UserSig, build the URL with an
- * encoded query and the JSON body, POST through the injected fetch (with the same per-attempt
+ * encoded query (the UserSig part built once per UserSig, as the package does) and the JSON body, POST through the injected fetch (with the same per-attempt
  * AbortController + timeout timer and CSPRNG `random` as the package's transport when
  * `transport` is true), parse the envelope and merge RetCodes into per-seq outcomes.
  */
@@ -142,6 +142,17 @@ function makePlainJsClient({ fetch, baseUrl, sdkAppId, identifier, secretKey, ma
       signedAt = now;
     }
     return sig;
+  };
+  // The encoded UserSig part of the URL is built once per UserSig, as the package does.
+  let urlSig = null;
+  let urlHead = '';
+  const urlPrefix = () => {
+    const s = userSig();
+    if (s !== urlSig) {
+      urlSig = s;
+      urlHead = `${prefix}${encodeURIComponent(s)}&random=`;
+    }
+    return urlHead;
   };
   const base = baseUrl.replace(/\/+$/, '');
   const prefix = `${base}/v4/${RECALL_API}?sdkappid=${sdkAppId}&identifier=${encodeURIComponent(identifier)}&usersig=`;
@@ -192,7 +203,7 @@ function makePlainJsClient({ fetch, baseUrl, sdkAppId, identifier, secretKey, ma
       while (next < seqs.length) {
         const chunk = seqs.slice(next, next + 10);
         next += 10;
-        const url = `${prefix}${encodeURIComponent(userSig())}&random=${random()}&contenttype=json`;
+        const url = `${urlPrefix()}${random()}&contenttype=json`;
         const body = JSON.stringify({ GroupId: groupId, MsgSeqList: chunk.map((s) => ({ MsgSeq: s })) });
         requests++;
         const res = await post(url, body);
@@ -205,10 +216,9 @@ function makePlainJsClient({ fetch, baseUrl, sdkAppId, identifier, secretKey, ma
           continue;
         }
         if (!Array.isArray(v.RecallRetList)) throw new Error('RecallRetList missing');
-        const asked = new Set(chunk);
         for (const r of v.RecallRetList) {
           if (!Number.isSafeInteger(r?.MsgSeq) || !Number.isSafeInteger(r?.RetCode)) throw new Error('bad RecallRetList entry');
-          if (!asked.has(r.MsgSeq)) continue;
+          if (!chunk.includes(r.MsgSeq)) continue;
           outcome.set(r.MsgSeq, { msgSeq: r.MsgSeq, ok: r.RetCode === 0, code: r.RetCode, message: r.RetCode === 0 ? '' : 'not recalled' });
         }
         for (const s of chunk) if (outcome.get(s) === null) outcome.set(s, { msgSeq: s, ok: false, code: -1, message: 'not reported' });
