@@ -23,7 +23,8 @@ const MAX_INFLATED_LEN: usize = 16 * 1024;
 pub const MAX_EXPIRE_SECONDS: u64 = 100 * 365 * 24 * 3600;
 
 /// What to sign.
-#[derive(Clone, Debug)]
+/// `Debug` is written by hand so a logged request never shows the secret key.
+#[derive(Clone)]
 pub struct SignRequest<'a> {
     pub sdk_app_id: u64,
     pub secret_key: &'a str,
@@ -32,6 +33,19 @@ pub struct SignRequest<'a> {
     pub user_buf: Option<&'a [u8]>,
     /// Unix seconds: the caller's clock.
     pub now: u64,
+}
+
+impl std::fmt::Debug for SignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("secret_key", &"<redacted>")
+            .field("identifier", &self.identifier)
+            .field("expire_seconds", &self.expire_seconds)
+            .field("user_buf", &self.user_buf.map(<[u8]>::len))
+            .field("now", &self.now)
+            .finish()
+    }
 }
 
 /// What a valid UserSig says about itself.
@@ -377,6 +391,13 @@ mod tests {
             let z = zlib_stored(&data);
             assert_eq!(miniz_oxide::inflate::decompress_to_vec_zlib(&z).unwrap(), data, "{len}");
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret_key() {
+        let shown = format!("{:?}", req(None));
+        assert!(!shown.contains(KEY), "{shown}");
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

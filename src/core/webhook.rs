@@ -61,7 +61,8 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// What arrived, and what we trust.
-#[derive(Clone, Debug)]
+/// `Debug` is written by hand so a logged input never shows the callback token.
+#[derive(Clone)]
 pub struct CallbackInput<'a> {
     /// The full request URL, or just its query string (with or without `?`).
     pub url: &'a str,
@@ -73,6 +74,19 @@ pub struct CallbackInput<'a> {
     /// Unix seconds: the caller's clock.
     pub now: u64,
     pub max_skew_seconds: u64,
+}
+
+impl std::fmt::Debug for CallbackInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackInput")
+            .field("url", &self.url)
+            .field("body_len", &self.body.len())
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("token", &self.token.map(|_| "<redacted>"))
+            .field("now", &self.now)
+            .field("max_skew_seconds", &self.max_skew_seconds)
+            .finish()
+    }
 }
 
 /// The callback-specific part of an event.
