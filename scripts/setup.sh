@@ -31,6 +31,7 @@ if [ "$have" != "$wb_version" ]; then
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/wrangler ] \
+   || [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/vite ] \
    || [ package.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund --loglevel=error
