@@ -34,7 +34,8 @@ export type InitInput =
 /**
  * Load the WebAssembly module. Required once in browsers (by default it fetches
  * chat_recall_bg.wasm next to the module); a no-op in Node and Workers, where the module is
- * ready on import. Later calls return the first call's promise (a rejected one too).
+ * ready on import. Concurrent and later calls share one load; after a failed load (offline,
+ * wrong URL) the next call tries again.
  */
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 export default init;

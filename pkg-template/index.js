@@ -6,7 +6,14 @@ import wasmInit, { initSync } from './chat_recall.js';
 
 let ready;
 export function init(input) {
-  ready ??= wasmInit(input === undefined ? undefined : { module_or_path: input });
+  // Concurrent callers share one load; a failed load (offline, wrong URL) can be retried.
+  ready ??= wasmInit(input === undefined ? undefined : { module_or_path: input }).then(
+    () => undefined,
+    (e) => {
+      ready = undefined;
+      throw e;
+    },
+  );
   return ready;
 }
 export { initSync };

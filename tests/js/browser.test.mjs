@@ -24,15 +24,21 @@ async function startSite() {
   const root = installedProject();
   const pkgJson = JSON.parse(readFileSync(join(root, 'node_modules/chat-recall/package.json'), 'utf8'));
   const browserEntry = pkgJson.exports['.'].browser.replace(/^\.\//, '');
-  const page = `<!doctype html><meta charset="utf-8"><title>chat-recall</title>
+  const pageWith = (script) => `<!doctype html><meta charset="utf-8"><title>chat-recall</title>
 <script type="importmap">{"imports":{"chat-recall":"/node_modules/chat-recall/${browserEntry}"}}</script>
 <script type="module">
   import init, * as lib from 'chat-recall';
-  window.libReady = init().then(() => { window.lib = lib; return true; });
+  ${script}
 </script>`;
+  const page = pageWith('window.libReady = init().then(() => { window.lib = lib; return true; });');
+  // The first init() points at a missing file: that failure must not stick.
+  const retryPage = pageWith(`window.libReady = init('/missing.wasm').then(
+    () => ({ firstFailed: false }),
+    (e) => init().then(() => { window.lib = lib; return { firstFailed: String(e) }; }));`);
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    if (path === '/retry') return res.writeHead(200, { 'content-type': 'text/html' }).end(retryPage);
     const file = normalize(join(root, path));
     if (!file.startsWith(root) || !existsSync(file)) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
@@ -87,6 +93,13 @@ test('RecallClient in headless Chromium against the emulator', async () => {
     assert.match(result.invalid.info, /msgSeqs\[0\]/);
     assert.equal(result.aborted, 'aborted');
     assert.deepEqual(errors, []);
+
+    // init() after a failed load tries again and succeeds.
+    const retry = await browser.newPage();
+    await retry.goto(`${site.url}retry`);
+    const outcome = await retry.evaluate(() => window.libReady);
+    assert.ok(outcome && typeof outcome.firstFailed === 'string', JSON.stringify(outcome));
+    assert.equal(await retry.evaluate(() => window.lib.callbackAck()), '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}');
   } finally {
     await browser.close();
     await site.close();
