@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use super::errors::{to_js, JsResult};
 use super::functions::{set, to_plain_js};
 use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
-use super::transport::{make_report, now_ms, random_u32, run_job};
+use super::transport::{in_browser, make_report, now_ms, random_u32, run_job};
 use crate::core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
 use crate::core::endpoint::{request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region};
 use crate::core::error::{ErrorKind, RecallError, Result};
@@ -398,7 +398,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
     let ttl = o.opt_int("userSigTtlSeconds", 60, usersig::MAX_EXPIRE_SECONDS)?.unwrap_or(DEFAULT_USERSIG_TTL);
     let credentials = match (secret_key, user_sig) {
         (Some(key), first) => {
-            if is_browser_page() {
+            if in_browser() {
                 return Err(RecallError::invalid_input(
                     "secretKey",
                     "must never be shipped to a browser; sign UserSigs in a Worker or on a server and pass userSig",
@@ -451,13 +451,6 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
     })
-}
-
-/// A page's main thread or a browser worker with a DOM-ish global: where a secret must not be.
-fn is_browser_page() -> bool {
-    let g = js_sys::global();
-    let has = |k: &str| js_sys::Reflect::get(&g, &k.into()).map(|v| !v.is_undefined()).unwrap_or(false);
-    has("document") && has("window") && !has("process")
 }
 
 #[wasm_bindgen(js_name = RecallClient, skip_typescript)]

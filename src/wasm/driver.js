@@ -200,3 +200,18 @@ export function makeReport(groupId, topicId, counts, results, messagesJson) {
     ? { groupId, requested, recalled, failed, requests, retries, results: list }
     : { groupId, topicId, requested, recalled, failed, requests, retries, results: list };
 }
+
+/// Whether this is a browser, a page or a browser worker: where a secret key must never be.
+/// Node (and Bun, Deno) and Cloudflare Workers are servers.
+export function inBrowser() {
+  const g = globalThis;
+  try {
+    if (typeof g.process === 'object' && g.process !== null && g.process.versions && g.process.versions.node) return false;
+    if (typeof g.Deno === 'object') return false;
+    const ua = g.navigator && typeof g.navigator.userAgent === 'string' ? g.navigator.userAgent : '';
+    if (ua.startsWith('Cloudflare-Workers')) return false;
+    return typeof g.document === 'object' || typeof g.importScripts === 'function';
+  } catch {
+    return false;
+  }
+}

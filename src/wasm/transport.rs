@@ -18,6 +18,10 @@ extern "C" {
     pub fn run_job(step: JsValue, fetch: &JsValue, timeout_ms: f64, signal: &JsValue, progress: bool) -> Promise;
 
     /// A fresh u32 from the runtime's CSPRNG (crypto.getRandomValues), for `random` and jitter.
+    /// A page or a browser worker (not Node, Deno or Cloudflare Workers): no secret key here.
+    #[wasm_bindgen(js_name = inBrowser)]
+    pub fn in_browser() -> bool;
+
     #[wasm_bindgen(js_name = randomU32)]
     pub fn random_u32() -> u32;
 

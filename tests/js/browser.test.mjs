@@ -35,10 +35,20 @@ async function startSite() {
   const retryPage = pageWith(`window.libReady = init('/missing.wasm').then(
     () => ({ firstFailed: false }),
     (e) => init().then(() => { window.lib = lib; return { firstFailed: String(e) }; }));`);
+  // A module Web Worker is a browser too: the secret key is refused there as well.
+  const workerScript = `import init, { RecallClient, RecallError } from '/node_modules/chat-recall/${browserEntry}';
+await init();
+try {
+  new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', secretKey: 'k', baseUrl: 'http://127.0.0.1:9' });
+  postMessage({ refused: false });
+} catch (e) {
+  postMessage({ refused: e instanceof RecallError, kind: e.kind, info: e.info });
+}`;
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (path === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
     if (path === '/retry') return res.writeHead(200, { 'content-type': 'text/html' }).end(retryPage);
+    if (path === '/worker.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(workerScript);
     const file = normalize(join(root, path));
     if (!file.startsWith(root) || !existsSync(file)) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
@@ -93,6 +103,15 @@ test('RecallClient in headless Chromium against the emulator', async () => {
     assert.match(result.invalid.info, /msgSeqs\[0\]/);
     assert.equal(result.aborted, 'aborted');
     assert.deepEqual(errors, []);
+
+    const inWorker = await page.evaluate(() => new Promise((resolve, reject) => {
+      const w = new Worker('/worker.js', { type: 'module' });
+      w.onmessage = (m) => { resolve(m.data); w.terminate(); };
+      w.onerror = (e) => reject(new Error(e.message));
+    }));
+    assert.equal(inWorker.refused, true, JSON.stringify(inWorker));
+    assert.equal(inWorker.kind, 'invalid_input');
+    assert.match(inWorker.info, /secretKey/);
 
     // init() after a failed load tries again and succeeds.
     const retry = await browser.newPage();
