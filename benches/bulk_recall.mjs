@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { importPackage, repo } from '../tests/js/install.mjs';
+import { makeInstantFetch } from './instant-fetch.mjs';
 
 const SDK_APP_ID = 1400000000;
 const ADMIN = 'administrator';
@@ -234,37 +235,6 @@ function makePlainJsClient({ fetch, baseUrl, sdkAppId, identifier, secretKey, ma
 
 // ---------------------------------------------------------------- in-memory service
 
-/**
- * A fetch that answers group_msg_recall at once, from memory: the RecallRetList echoes the
- * request's 10 consecutive MsgSeqs (found with a cheap scan, the same cost for both clients),
- * the last one answered 10030 (not found), the rest 0.
- */
-function makeInstantFetch() {
-  const cache = new Map();
-  const encoder = new TextEncoder();
-  const answerFor = (first) => {
-    let buf = cache.get(first);
-    if (!buf) {
-      const list = [];
-      for (let s = first; s < first + 10; s++) list.push({ MsgSeq: s, RetCode: s % 10 === 0 ? 10030 : 0 });
-      buf = encoder.encode(JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0, RecallRetList: list })).buffer;
-      cache.set(first, buf);
-    }
-    return buf;
-  };
-  let calls = 0;
-  const f = (url, init) => {
-    calls++;
-    const body = init.body;
-    const i = body.indexOf('"MsgSeq":') + 9;
-    let j = i;
-    while (body.charCodeAt(j) >= 48 && body.charCodeAt(j) <= 57) j++;
-    const buf = answerFor(Number(body.slice(i, j)));
-    return Promise.resolve({ status: 200, ok: true, arrayBuffer: () => Promise.resolve(buf) });
-  };
-  f.calls = () => calls;
-  return f;
-}
 
 async function cpuRun(makeClient, requests) {
   const fetch = makeInstantFetch();

@@ -9,32 +9,11 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repo } from '../tests/js/install.mjs';
+import { makeInstantFetch } from './instant-fetch.mjs';
 
 const dirs = process.argv.length > 2 ? process.argv.slice(2).map((d) => resolve(d)) : [join(repo, 'pkg')];
 const libs = [];
 for (const d of dirs) libs.push((await import(pathToFileURL(join(d, 'node.js')).href)).RecallClient);
-function makeInstantFetch() {
-  const cache = new Map();
-  const encoder = new TextEncoder();
-  const answerFor = (first) => {
-    let buf = cache.get(first);
-    if (!buf) {
-      const list = [];
-      for (let s = first; s < first + 10; s++) list.push({ MsgSeq: s, RetCode: s % 10 === 0 ? 10030 : 0 });
-      buf = encoder.encode(JSON.stringify({ ActionStatus: 'OK', ErrorInfo: '', ErrorCode: 0, RecallRetList: list })).buffer;
-      cache.set(first, buf);
-    }
-    return buf;
-  };
-  return (url, init) => {
-    const body = init.body;
-    const i = body.indexOf('"MsgSeq":') + 9;
-    let j = i;
-    while (body.charCodeAt(j) >= 48 && body.charCodeAt(j) <= 57) j++;
-    const buf = answerFor(Number(body.slice(i, j)));
-    return Promise.resolve({ status: 200, ok: true, arrayBuffer: () => Promise.resolve(buf) });
-  };
-}
 const N = Number(process.env.N || 10000);
 const R = Number(process.env.R || 9);
 const res = dirs.map(() => []);
