@@ -251,7 +251,10 @@ export class RecallClient {
   recallC2CMessage(args: RecallC2CMessageArgs): Promise<C2CRecallResult>;
   getGroupHistory(args: GetGroupHistoryArgs): Promise<GroupHistoryPage>;
   getC2CHistory(args: GetC2CHistoryArgs): Promise<C2CHistoryPage>;
-  /** Release the client's wasm memory now (otherwise it is released when collected); do not use the client afterwards. */
+  /**
+   * Release the client's wasm memory now (otherwise it is released when collected). Later
+   * calls reject with a RecallError of kind "invalid_input"; a second free() does nothing.
+   */
   free(): void;
 }
 

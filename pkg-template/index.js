@@ -19,4 +19,6 @@ export function init(input) {
 export { initSync };
 export * from './chat_recall.js';
 export { RecallError } from './recall_error.js';
+// Takes precedence over the glue's class of the same name exported by `export *` above.
+export { RecallClient } from './client.js';
 export default init;

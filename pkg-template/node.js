@@ -9,4 +9,6 @@ export async function init() {}
 export { initSync };
 export * from './chat_recall.js';
 export { RecallError } from './recall_error.js';
+// Takes precedence over the glue's class of the same name exported by `export *` above.
+export { RecallClient } from './client.js';
 export default init;

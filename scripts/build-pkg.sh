@@ -28,7 +28,7 @@ node_modules/.bin/wasm-opt -Oz --low-memory-unused --converge --enable-bulk-memo
 mv "$bg.opt" "$bg"
 after=$(wc -c <"$bg")
 
-cp pkg-template/package.json pkg-template/index.js pkg-template/node.js pkg-template/workerd.js \
+cp pkg-template/package.json pkg-template/index.js pkg-template/client.js pkg-template/node.js pkg-template/workerd.js \
    pkg-template/index.d.ts pkg-template/README.md pkg/
 
 # The glue imports RecallError from a content-hashed snippet folder; re-export that same

@@ -346,3 +346,22 @@ test('a self-signed UserSig is renewed before it expires', async () => {
     await srv.close();
   }
 });
+
+test('after free(), calls reject with a RecallError and a second free() does nothing', async () => {
+  const c = new RecallClient({ sdkAppId: APP, identifier: 'admin', userSig: 'sig', baseUrl: 'http://127.0.0.1:9' });
+  assert.ok(c instanceof RecallClient);
+  c.free();
+  c.free();
+  for (const call of [
+    () => c.recallGroupMessages({ groupId: 'g', msgSeqs: [1] }),
+    () => c.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' }),
+    () => c.recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2_3' }),
+    () => c.getGroupHistory({ groupId: 'g' }),
+    () => c.getC2CHistory({ operatorAccount: 'a', peerAccount: 'b', minTime: 0, maxTime: 1 }),
+  ]) {
+    const e = await call().then(() => null, (x) => x);
+    assert.ok(e instanceof RecallError, String(e));
+    assert.equal(e.kind, 'invalid_input');
+    assert.match(e.info, /after free\(\)/);
+  }
+});
