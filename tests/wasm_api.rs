@@ -2,7 +2,9 @@
 //! run in Node and in headless Chromium by wasm-bindgen-test (see scripts/test-all.sh).
 #![cfg(target_arch = "wasm32")]
 
-use chat_recall::wasm::functions::{callback_ack, generate_user_sig, parse_callback, verify_user_sig};
+use chat_recall::wasm::functions::{
+    callback_ack, generate_user_sig, parse_callback, verify_user_sig,
+};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -37,7 +39,10 @@ fn assert_recall_error(e: &JsValue, kind: &str, mentions: &str) {
     assert_eq!(get(e, "name").as_string().as_deref(), Some("RecallError"));
     assert_eq!(get(e, "kind").as_string().as_deref(), Some(kind), "{e:?}");
     let info = get(e, "info").as_string().unwrap_or_default();
-    assert!(info.contains(mentions), "{info:?} should mention {mentions:?}");
+    assert!(
+        info.contains(mentions),
+        "{info:?} should mention {mentions:?}"
+    );
     assert!(get(e, "retryable").as_bool().is_some());
     assert!(get(e, "code").as_f64().is_some());
 }
@@ -50,14 +55,20 @@ fn sign_and_verify_round_trip() {
     v.push(("userSig", sig.clone().into()));
     let info = verify_user_sig(obj(&v)).unwrap();
     assert_eq!(get(&info, "time").as_f64(), Some(1700000000.0));
-    assert_eq!(get(&info, "expiresAt").as_f64(), Some(1700000000.0 + 15552000.0));
+    assert_eq!(
+        get(&info, "expiresAt").as_f64(),
+        Some(1700000000.0 + 15552000.0)
+    );
     assert!(get(&info, "userBuf").is_undefined());
 }
 
 #[wasm_bindgen_test]
 fn userbuf_as_bytes_round_trips() {
     let mut o = sign_opts();
-    o.push(("userBuf", js_sys::Uint8Array::from(&[0u8, 1, 255][..]).into()));
+    o.push((
+        "userBuf",
+        js_sys::Uint8Array::from(&[0u8, 1, 255][..]).into(),
+    ));
     let sig = generate_user_sig(obj(&o)).unwrap();
     let info = verify_user_sig(obj(&[
         ("sdkAppId", 1400000000.into()),
@@ -83,8 +94,16 @@ fn verify_rejects_forgery_and_expiry_as_auth() {
             ("now", now.into()),
         ])
     };
-    assert_recall_error(&verify_user_sig(base("wrong", 1700000000.0)).unwrap_err(), "auth", "signature");
-    assert_recall_error(&verify_user_sig(base(KEY, 1700000000.0 + 15552001.0)).unwrap_err(), "auth", "expired");
+    assert_recall_error(
+        &verify_user_sig(base("wrong", 1700000000.0)).unwrap_err(),
+        "auth",
+        "signature",
+    );
+    assert_recall_error(
+        &verify_user_sig(base(KEY, 1700000000.0 + 15552001.0)).unwrap_err(),
+        "auth",
+        "expired",
+    );
 }
 
 #[wasm_bindgen_test]
@@ -96,9 +115,15 @@ fn bad_input_is_invalid_input_naming_the_field() {
         (vec![("sdkAppId", "1400000000".into())], "sdkAppId"),
         (vec![("secretKey", 5.into())], "secretKey"),
         (vec![("identifier", JsValue::NULL)], "identifier"),
-        (vec![("identifier", "x".repeat(100_000).into())], "identifier"),
+        (
+            vec![("identifier", "x".repeat(100_000).into())],
+            "identifier",
+        ),
         (vec![("expireSeconds", 0.into())], "expireSeconds"),
-        (vec![("expireSeconds", f64::INFINITY.into())], "expireSeconds"),
+        (
+            vec![("expireSeconds", f64::INFINITY.into())],
+            "expireSeconds",
+        ),
         (vec![("userBuf", 42.into())], "userBuf"),
     ];
     for (overrides, field) in cases {
@@ -110,16 +135,37 @@ fn bad_input_is_invalid_input_naming_the_field() {
         let e = generate_user_sig(obj(&o)).unwrap_err();
         assert_recall_error(&e, "invalid_input", field);
     }
-    for not_an_object in [JsValue::UNDEFINED, JsValue::NULL, 42.into(), "x".into(), js_sys::Array::new().into()] {
-        assert_recall_error(&generate_user_sig(not_an_object.clone()).unwrap_err(), "invalid_input", "options");
-        assert_recall_error(&verify_user_sig(not_an_object.clone()).unwrap_err(), "invalid_input", "options");
-        assert_recall_error(&parse_callback(not_an_object).unwrap_err(), "invalid_input", "options");
+    for not_an_object in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        42.into(),
+        "x".into(),
+        js_sys::Array::new().into(),
+    ] {
+        assert_recall_error(
+            &generate_user_sig(not_an_object.clone()).unwrap_err(),
+            "invalid_input",
+            "options",
+        );
+        assert_recall_error(
+            &verify_user_sig(not_an_object.clone()).unwrap_err(),
+            "invalid_input",
+            "options",
+        );
+        assert_recall_error(
+            &parse_callback(not_an_object).unwrap_err(),
+            "invalid_input",
+            "options",
+        );
     }
 }
 
 #[wasm_bindgen_test]
 fn callback_ack_is_exact() {
-    assert_eq!(callback_ack(), r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#);
+    assert_eq!(
+        callback_ack(),
+        r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
+    );
 }
 
 fn callback_opts(url: &str, body: &str, now: f64) -> JsValue {
@@ -138,19 +184,53 @@ const GROUP_BODY: &str = r#"{"CallbackCommand":"Group.CallbackAfterRecallMsg","O
 #[wasm_bindgen_test]
 fn parse_callback_verifies_and_parses() {
     let ev = parse_callback(callback_opts(SIGNED, GROUP_BODY, 1669872112.0)).unwrap();
-    assert_eq!(get(&ev, "callbackCommand").as_string().as_deref(), Some("Group.CallbackAfterRecallMsg"));
+    assert_eq!(
+        get(&ev, "callbackCommand").as_string().as_deref(),
+        Some("Group.CallbackAfterRecallMsg")
+    );
     assert_eq!(get(&ev, "groupId").as_string().as_deref(), Some("1213456"));
     let seqs: js_sys::Array = get(&ev, "msgSeqs").dyn_into().unwrap();
     assert_eq!(seqs.get(0).as_f64(), Some(130.0));
     // Stale, forged and foreign requests are refused as auth errors.
-    assert_recall_error(&parse_callback(callback_opts(SIGNED, GROUP_BODY, 1669872112.0 + 61.0)).unwrap_err(), "auth", "RequestTime");
+    assert_recall_error(
+        &parse_callback(callback_opts(SIGNED, GROUP_BODY, 1669872112.0 + 61.0)).unwrap_err(),
+        "auth",
+        "RequestTime",
+    );
     let forged = SIGNED.replace("Sign=1", "Sign=2");
-    assert_eq!(get(&parse_callback(callback_opts(&forged, GROUP_BODY, 1669872112.0)).unwrap_err(), "kind").as_string().as_deref(), Some("auth"));
+    assert_eq!(
+        get(
+            &parse_callback(callback_opts(&forged, GROUP_BODY, 1669872112.0)).unwrap_err(),
+            "kind"
+        )
+        .as_string()
+        .as_deref(),
+        Some("auth")
+    );
     let foreign = SIGNED.replace("SdkAppid=1400000000", "SdkAppid=1400000001");
-    assert_recall_error(&parse_callback(callback_opts(&foreign, GROUP_BODY, 1669872112.0)).unwrap_err(), "auth", "SdkAppid");
+    assert_recall_error(
+        &parse_callback(callback_opts(&foreign, GROUP_BODY, 1669872112.0)).unwrap_err(),
+        "auth",
+        "SdkAppid",
+    );
     // A malformed body is invalid input, never a panic.
-    for body in ["", "{", "[]", "null", r#"{"CallbackCommand":"Group.CallbackAfterRecallMsg"}"#] {
-        assert_eq!(get(&parse_callback(callback_opts(SIGNED, body, 1669872112.0)).unwrap_err(), "kind").as_string().as_deref(), Some("invalid_input"), "{body}");
+    for body in [
+        "",
+        "{",
+        "[]",
+        "null",
+        r#"{"CallbackCommand":"Group.CallbackAfterRecallMsg"}"#,
+    ] {
+        assert_eq!(
+            get(
+                &parse_callback(callback_opts(SIGNED, body, 1669872112.0)).unwrap_err(),
+                "kind"
+            )
+            .as_string()
+            .as_deref(),
+            Some("invalid_input"),
+            "{body}"
+        );
     }
 }
 
@@ -166,7 +246,11 @@ fn allocator_keeps_blocks_intact_under_churn() {
         state ^= state << 17;
         state
     };
-    let fill = |v: &mut Vec<u8>, tag: u8| v.iter_mut().enumerate().for_each(|(i, b)| *b = tag ^ (i as u8));
+    let fill = |v: &mut Vec<u8>, tag: u8| {
+        v.iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = tag ^ (i as u8))
+    };
     let check = |v: &Vec<u8>, tag: u8| v.iter().enumerate().all(|(i, b)| *b == tag ^ (i as u8));
     let mut live: Vec<(Vec<u8>, u8)> = Vec::new();
     for round in 0..20_000u32 {
@@ -190,7 +274,10 @@ fn allocator_keeps_blocks_intact_under_churn() {
                 // Grow in place or move: contents must follow.
                 let old = v.len();
                 v.resize(old * 2 + 7, 0);
-                assert!(v[..old].iter().enumerate().all(|(i, b)| *b == tag ^ (i as u8)));
+                assert!(v[..old]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| *b == tag ^ (i as u8)));
                 fill(&mut v, tag);
                 live.push((v, tag));
             }

@@ -34,7 +34,10 @@ fn run(addr: &str, sig: &str, threads: usize, per: usize) {
     let hs: Vec<_> = (0..threads)
         .map(|i| {
             let addr = addr.to_string();
-            let target = format!("/v4/im_open_login_svc/account_import?{}", query(sig, &i.to_string()));
+            let target = format!(
+                "/v4/im_open_login_svc/account_import?{}",
+                query(sig, &i.to_string())
+            );
             std::thread::spawn(move || {
                 let mut c = Conn::new(&addr);
                 let body = format!("{{\"UserID\":\"load{i}\"}}");

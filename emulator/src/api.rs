@@ -16,8 +16,20 @@ pub struct Ctx<'a> {
 /// A successful recall, for the webhook.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    GroupRecall { operator: String, kind: &'static str, group_id: String, topic_id: Option<String>, seqs: Vec<u64>, event_time_ms: u64 },
-    C2cWithdraw { from: String, to: String, key: String, event_time_ms: u64 },
+    GroupRecall {
+        operator: String,
+        kind: &'static str,
+        group_id: String,
+        topic_id: Option<String>,
+        seqs: Vec<u64>,
+        event_time_ms: u64,
+    },
+    C2cWithdraw {
+        from: String,
+        to: String,
+        key: String,
+        event_time_ms: u64,
+    },
 }
 
 pub struct Reply {
@@ -39,7 +51,10 @@ pub const ROAM_PAGE_BYTES: usize = 13 * 1024;
 const MAX_ID_BYTES: usize = 128;
 
 fn ok(fields: Map<String, Value>) -> ApiResult {
-    Ok(Reply { fields, event: None })
+    Ok(Reply {
+        fields,
+        event: None,
+    })
 }
 
 fn fail<T>(code: i64, info: impl Into<String>) -> Result<T, Failure> {
@@ -50,11 +65,19 @@ fn fail<T>(code: i64, info: impl Into<String>) -> Result<T, Failure> {
 pub fn handle(state: &mut State, path: &str, body: &[u8], ctx: &Ctx) -> Option<ApiResult> {
     let openim = path.starts_with("openim/");
     let parse_code = if openim { 90001 } else { 60003 };
-    let run = |state: &mut State, f: fn(&mut State, &Map<String, Value>, &Ctx) -> ApiResult| -> ApiResult {
+    let run = |state: &mut State,
+               f: fn(&mut State, &Map<String, Value>, &Ctx) -> ApiResult|
+     -> ApiResult {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => f(state, &m, ctx),
-            Ok(_) => fail(parse_code, "Fail to Parse json data of body, Please check it: the body must be a JSON object"),
-            Err(e) => fail(parse_code, format!("Fail to Parse json data of body, Please check it: {e}")),
+            Ok(_) => fail(
+                parse_code,
+                "Fail to Parse json data of body, Please check it: the body must be a JSON object",
+            ),
+            Err(e) => fail(
+                parse_code,
+                format!("Fail to Parse json data of body, Please check it: {e}"),
+            ),
         }
     };
     Some(match path {
@@ -85,14 +108,19 @@ fn opt_str<'a>(m: &'a Map<String, Value>, k: &str) -> Result<Option<&'a str>, St
 fn opt_u64(m: &Map<String, Value>, k: &str) -> Result<Option<u64>, String> {
     match m.get(k) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| format!("{k} must be a non-negative integer")),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{k} must be a non-negative integer")),
     }
 }
 
 fn opt_u32(m: &Map<String, Value>, k: &str) -> Result<Option<u32>, String> {
     match opt_u64(m, k)? {
         None => Ok(None),
-        Some(v) => u32::try_from(v).map(Some).map_err(|_| format!("{k} must be an integer in 0..=4294967295")),
+        Some(v) => u32::try_from(v)
+            .map(Some)
+            .map_err(|_| format!("{k} must be an integer in 0..=4294967295")),
     }
 }
 
@@ -101,7 +129,9 @@ fn valid_account(s: &str) -> bool {
 }
 
 fn valid_group_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID_BYTES && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+    !s.is_empty()
+        && s.len() <= MAX_ID_BYTES
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// MsgBody: a non-empty array of `{MsgType: String, MsgContent: Object}`.
@@ -113,9 +143,15 @@ fn msg_body(m: &Map<String, Value>) -> Result<Value, String> {
         return Err("MsgBody must be a non-empty array".into());
     }
     for it in items {
-        let ok = it.get("MsgType").and_then(Value::as_str).is_some_and(|t| t.starts_with("TIM")) && it.get("MsgContent").is_some_and(Value::is_object);
+        let ok = it
+            .get("MsgType")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with("TIM"))
+            && it.get("MsgContent").is_some_and(Value::is_object);
         if !ok {
-            return Err("each MsgBody element needs MsgType (TIM...Elem) and MsgContent (object)".into());
+            return Err(
+                "each MsgBody element needs MsgType (TIM...Elem) and MsgContent (object)".into(),
+            );
         }
     }
     Ok(Value::Array(items.clone()))
@@ -133,7 +169,10 @@ fn group_mut<'a>(state: &'a mut State, m: &Map<String, Value>) -> Result<&'a mut
     }
     match state.groups.get_mut(id) {
         Some(g) => Ok(g),
-        None => fail(10010, format!("this group does not exist or has been deleted: {id}")),
+        None => fail(
+            10010,
+            format!("this group does not exist or has been deleted: {id}"),
+        ),
     }
 }
 
@@ -161,9 +200,14 @@ fn param<T>(r: Result<T, String>, code: i64) -> Result<T, Failure> {
 
 fn account_import(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> ApiResult {
     let id = param(opt_str(m, "UserID"), 70402)?.or(param(opt_str(m, "Identifier"), 70402)?);
-    let Some(id) = id else { return fail(70402, "UserID is required") };
+    let Some(id) = id else {
+        return fail(70402, "UserID is required");
+    };
     if !valid_account(id) {
-        return fail(70402, "UserID must be 1..=32 bytes without control characters");
+        return fail(
+            70402,
+            "UserID must be 1..=32 bytes without control characters",
+        );
     }
     param(opt_str(m, "Nick"), 70402)?;
     param(opt_str(m, "FaceUrl"), 70402)?;
@@ -197,7 +241,10 @@ fn create_group(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> ApiRes
     }
     let id = match param(opt_str(m, "GroupId"), 10004)? {
         Some(id) => {
-            if !valid_group_id(id) || (id.starts_with("@TGS#") && !(kind == GroupType::Community && id.starts_with("@TGS#_"))) {
+            if !valid_group_id(id)
+                || (id.starts_with("@TGS#")
+                    && !(kind == GroupType::Community && id.starts_with("@TGS#_")))
+            {
                 return fail(10015, format!("invalid custom GroupId: {id}"));
             }
             if kind == GroupType::Community && !id.starts_with("@TGS#_") {
@@ -212,7 +259,15 @@ fn create_group(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> ApiRes
     };
     state.groups.insert(
         id.clone(),
-        Group { id: id.clone(), kind, name, owner, support_topic, thread: Thread::default(), topics: Default::default() },
+        Group {
+            id: id.clone(),
+            kind,
+            name,
+            owner,
+            support_topic,
+            thread: Thread::default(),
+            topics: Default::default(),
+        },
     );
     let mut f = Map::new();
     f.insert("GroupId".into(), json!(id));
@@ -227,23 +282,38 @@ fn create_topic(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> ApiRes
     let custom = param(opt_str(m, "TopicId"), 10004)?.map(str::to_string);
     let g = group_mut(state, m)?;
     if !(g.kind == GroupType::Community && g.support_topic) {
-        return fail(10004, "topics exist only in communities created with SupportTopic = 1");
+        return fail(
+            10004,
+            "topics exist only in communities created with SupportTopic = 1",
+        );
     }
     let gid = g.id.clone();
     let id = match custom {
         Some(t) => {
             if !t.starts_with(&format!("{gid}@TOPIC#")) || t.len() > MAX_ID_BYTES * 2 {
-                return fail(10004, format!("a custom TopicId must start with {gid}@TOPIC#"));
+                return fail(
+                    10004,
+                    format!("a custom TopicId must start with {gid}@TOPIC#"),
+                );
             }
             t
         }
         None => state.new_topic_id(&gid),
     };
-    let g = state.groups.get_mut(&gid).ok_or((10010, "group vanished".to_string()))?;
+    let g = state
+        .groups
+        .get_mut(&gid)
+        .ok_or((10010, "group vanished".to_string()))?;
     if g.topics.contains_key(&id) {
         return fail(10021, format!("the topic ID is already used: {id}"));
     }
-    g.topics.insert(id.clone(), Topic { name, thread: Thread::default() });
+    g.topics.insert(
+        id.clone(),
+        Topic {
+            name,
+            thread: Thread::default(),
+        },
+    );
     let mut f = Map::new();
     f.insert("TopicId".into(), json!(id));
     ok(f)
@@ -255,7 +325,10 @@ fn priority(s: Option<&str>) -> Result<u8, Failure> {
         Some("High") => Ok(1),
         Some("Low") => Ok(3),
         Some("Lowest") => Ok(4),
-        Some(other) => fail(10004, format!("MsgPriority must be High, Normal, Low or Lowest, not {other}")),
+        Some(other) => fail(
+            10004,
+            format!("MsgPriority must be High, Normal, Low or Lowest, not {other}"),
+        ),
     }
 }
 
@@ -264,7 +337,9 @@ fn send_group_msg(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> ApiRe
         return fail(10004, "Random is required (u32)");
     };
     let body = param(msg_body(m), 10004)?;
-    let from = param(opt_str(m, "From_Account"), 10004)?.unwrap_or(ctx.admin).to_string();
+    let from = param(opt_str(m, "From_Account"), 10004)?
+        .unwrap_or(ctx.admin)
+        .to_string();
     if !state.accounts.contains(&from) {
         return fail(10004, format!("From_Account is not imported: {from}"));
     }
@@ -273,7 +348,9 @@ fn send_group_msg(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> ApiRe
     let g = group_mut(state, m)?;
     thread_mut(g, topic.as_deref())?;
     let gid = g.id.clone();
-    let seq = state.push_group_msg(&gid, topic.as_deref(), &from, random, prio, body, ctx.now).ok_or((10002, "internal error".to_string()))?;
+    let seq = state
+        .push_group_msg(&gid, topic.as_deref(), &from, random, prio, body, ctx.now)
+        .ok_or((10002, "internal error".to_string()))?;
     let mut f = Map::new();
     f.insert("MsgTime".into(), json!(ctx.now));
     f.insert("MsgSeq".into(), json!(seq));
@@ -319,7 +396,10 @@ fn group_msg_get_simple(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -
     let mut f = Map::new();
     f.insert("GroupId".into(), json!(gid));
     // 1: the requested range came back whole; 0: cut (more than 20 asked for).
-    f.insert("IsFinished".into(), json!(if number > take { 0 } else { 1 }));
+    f.insert(
+        "IsFinished".into(),
+        json!(if number > take { 0 } else { 1 }),
+    );
     f.insert("RspMsgList".into(), Value::Array(list));
     if let Some(t) = topic {
         f.insert("TopicId".into(), json!(t));
@@ -329,19 +409,33 @@ fn group_msg_get_simple(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -
 
 fn group_msg_recall(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> ApiResult {
     let Some(Value::Array(items)) = m.get("MsgSeqList") else {
-        return fail(10004, "MsgSeqList is required (an array of {\"MsgSeq\": n})");
+        return fail(
+            10004,
+            "MsgSeqList is required (an array of {\"MsgSeq\": n})",
+        );
     };
     if items.is_empty() {
         return fail(10004, "MsgSeqList must not be empty");
     }
     if items.len() > MAX_RECALL_SEQS {
-        return fail(10004, format!("MsgSeqList holds {} entries; at most {MAX_RECALL_SEQS} per request", items.len()));
+        return fail(
+            10004,
+            format!(
+                "MsgSeqList holds {} entries; at most {MAX_RECALL_SEQS} per request",
+                items.len()
+            ),
+        );
     }
     let mut seqs = Vec::with_capacity(items.len());
     for it in items {
         match it.get("MsgSeq").and_then(Value::as_u64) {
             Some(s) => seqs.push(s),
-            None => return fail(10004, "each MsgSeqList element needs MsgSeq (non-negative integer)"),
+            None => {
+                return fail(
+                    10004,
+                    "each MsgSeqList element needs MsgSeq (non-negative integer)",
+                )
+            }
         }
     }
     param(opt_str(m, "Reason"), 10004)?;
@@ -355,7 +449,11 @@ fn group_msg_recall(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> Api
     for s in seqs {
         let code = if !kind.stores_history() {
             // AVChatRoom (current page: allowed): nothing stored, so any sent seq recalls.
-            if s >= 1 && s <= thread.last_seq { 0 } else { 10030 }
+            if s >= 1 && s <= thread.last_seq {
+                0
+            } else {
+                10030
+            }
         } else {
             match thread.get_mut(s) {
                 Some(msg) if !msg.recalled => {
@@ -406,15 +504,19 @@ fn delete_group_msg_by_sender(state: &mut State, m: &Map<String, Value>, ctx: &C
             seqs.push(msg.seq);
         }
     }
-    let event = (ctx.callback_on_delete_by_sender && !seqs.is_empty()).then(|| Event::GroupRecall {
-        operator: ctx.admin.to_string(),
-        kind: kind.name(),
-        group_id: gid,
-        topic_id: topic,
-        seqs,
-        event_time_ms: ctx.now_ms,
-    });
-    Ok(Reply { fields: Map::new(), event })
+    let event =
+        (ctx.callback_on_delete_by_sender && !seqs.is_empty()).then(|| Event::GroupRecall {
+            operator: ctx.admin.to_string(),
+            kind: kind.name(),
+            group_id: gid,
+            topic_id: topic,
+            seqs,
+            event_time_ms: ctx.now_ms,
+        });
+    Ok(Reply {
+        fields: Map::new(),
+        event,
+    })
 }
 
 // ---- openim ----
@@ -448,7 +550,10 @@ fn sendmsg(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> ApiResult {
 /// `{n}_{n}_{n}`: three decimal numbers joined by `_`.
 fn well_formed_key(k: &str) -> bool {
     let parts: Vec<&str> = k.split('_').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn admin_getroammsg(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> ApiResult {
@@ -466,7 +571,10 @@ fn admin_getroammsg(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> Ap
         Some(n) if n >= 1 => n,
         _ => return fail(90001, "MaxCnt is required and must be at least 1"),
     };
-    let (Some(min_t), Some(max_t)) = (param(opt_u64(m, "MinTime"), 90001)?, param(opt_u64(m, "MaxTime"), 90001)?) else {
+    let (Some(min_t), Some(max_t)) = (
+        param(opt_u64(m, "MinTime"), 90001)?,
+        param(opt_u64(m, "MaxTime"), 90001)?,
+    ) else {
         return fail(90001, "MinTime and MaxTime are required (Unix seconds)");
     };
     if min_t > max_t {
@@ -481,9 +589,16 @@ fn admin_getroammsg(state: &mut State, m: &Map<String, Value>, _ctx: &Ctx) -> Ap
     let empty = Vec::new();
     let msgs = state.convs.get(&pair(&op, &peer)).unwrap_or(&empty);
     // Walk from the newest message in [MinTime, MaxTime] back in time; continue after LastMsgKey.
-    let mut candidates = msgs.iter().rev().filter(|x| x.time >= min_t && x.time <= max_t).peekable();
+    let mut candidates = msgs
+        .iter()
+        .rev()
+        .filter(|x| x.time >= min_t && x.time <= max_t)
+        .peekable();
     if let Some(k) = last_key.filter(|k| !k.is_empty()) {
-        if msgs.iter().any(|x| x.key == k && x.time >= min_t && x.time <= max_t) {
+        if msgs
+            .iter()
+            .any(|x| x.key == k && x.time >= min_t && x.time <= max_t)
+        {
             for x in candidates.by_ref() {
                 if x.key == k {
                     break;
@@ -543,12 +658,23 @@ fn admin_msgwithdraw(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> Ap
         return fail(20022, "the message to recall does not exist");
     };
     if msg.from != from || msg.to != to {
-        return fail(20022, "the message to recall does not exist between these accounts");
+        return fail(
+            20022,
+            "the message to recall does not exist between these accounts",
+        );
     }
     if msg.recalled {
         return fail(20023, "the message has been recalled");
     }
     msg.recalled = true;
-    let event = Some(Event::C2cWithdraw { from, to, key, event_time_ms: ctx.now_ms });
-    Ok(Reply { fields: Map::new(), event })
+    let event = Some(Event::C2cWithdraw {
+        from,
+        to,
+        key,
+        event_time_ms: ctx.now_ms,
+    });
+    Ok(Reply {
+        fields: Map::new(),
+        event,
+    })
 }

@@ -50,9 +50,13 @@ impl SeedGroup {
         let (Some(count), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!("--seed-group must be ID:TYPE:COUNT, not {v}"));
         };
-        let count = count.parse::<u64>().map_err(|_| format!("--seed-group: COUNT is not a number: {count}"))?;
+        let count = count
+            .parse::<u64>()
+            .map_err(|_| format!("--seed-group: COUNT is not a number: {count}"))?;
         if count > MAX_SEED_MESSAGES {
-            return Err(format!("--seed-group: COUNT must be at most {MAX_SEED_MESSAGES}"));
+            return Err(format!(
+                "--seed-group: COUNT must be at most {MAX_SEED_MESSAGES}"
+            ));
         }
         if crate::state::GroupType::parse(kind).is_none() {
             return Err(format!("--seed-group: unknown TYPE {kind} (Private, Public, ChatRoom, AVChatRoom, Community)"));
@@ -60,7 +64,11 @@ impl SeedGroup {
         if id.is_empty() {
             return Err("--seed-group: ID is empty".into());
         }
-        Ok(SeedGroup { id: id.to_string(), kind: kind.to_string(), count })
+        Ok(SeedGroup {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            count,
+        })
     }
 }
 
@@ -90,7 +98,9 @@ pub struct Config {
 impl Config {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Config>, String> {
         let mut c = Config {
-            listen: "127.0.0.1:9000".parse().map_err(|_| "bad default address")?,
+            listen: "127.0.0.1:9000"
+                .parse()
+                .map_err(|_| "bad default address")?,
             sdk_app_id: 1_400_000_000,
             admin: "administrator".into(),
             secret_key: String::new(),
@@ -108,7 +118,8 @@ impl Config {
             print_usersig: false,
             usersig_expire: 86_400,
             print_secret: false,
-            debug_log: std::env::var("CHAT_RECALL_EMULATOR_LOG").is_ok_and(|v| v.eq_ignore_ascii_case("debug")),
+            debug_log: std::env::var("CHAT_RECALL_EMULATOR_LOG")
+                .is_ok_and(|v| v.eq_ignore_ascii_case("debug")),
         };
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
@@ -116,13 +127,23 @@ impl Config {
                 Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
                 _ => (flag.clone(), None),
             };
-            let mut value = |n: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{n} needs a value"));
-            let num = |n: &str, v: String| v.parse::<u64>().map_err(|_| format!("{n}: not a number: {v}"));
+            let mut value = |n: &str| {
+                inline
+                    .clone()
+                    .or_else(|| it.next())
+                    .ok_or_else(|| format!("{n} needs a value"))
+            };
+            let num = |n: &str, v: String| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{n}: not a number: {v}"))
+            };
             match name.as_str() {
                 "--help" | "-h" => return Ok(None),
                 "--listen" => {
                     let v = value(&name)?;
-                    c.listen = v.parse().map_err(|_| format!("--listen: not an IP:PORT address: {v}"))?;
+                    c.listen = v
+                        .parse()
+                        .map_err(|_| format!("--listen: not an IP:PORT address: {v}"))?;
                 }
                 "--sdkappid" => {
                     c.sdk_app_id = num(&name, value(&name)?)?;
@@ -132,7 +153,10 @@ impl Config {
                 }
                 "--admin" => c.admin = value(&name)?,
                 "--secret-key" => c.secret_key = value(&name)?,
-                "--rate-limit" => c.rate_limit = u32::try_from(num(&name, value(&name)?)?).map_err(|_| "--rate-limit too large")?,
+                "--rate-limit" => {
+                    c.rate_limit = u32::try_from(num(&name, value(&name)?)?)
+                        .map_err(|_| "--rate-limit too large")?
+                }
                 "--callback-url" => {
                     let v = value(&name)?;
                     if !v.starts_with("http://") {
@@ -145,11 +169,22 @@ impl Config {
                 "--latency-ms" => c.latency_ms = num(&name, value(&name)?)?,
                 "--fault-rate" => {
                     let v = value(&name)?;
-                    c.fault_rate = v.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| format!("--fault-rate must be in 0..=1: {v}"))?;
+                    c.fault_rate = v
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|p| (0.0..=1.0).contains(p))
+                        .ok_or_else(|| format!("--fault-rate must be in 0..=1: {v}"))?;
                 }
                 "--fault-kinds" => {
                     let v = value(&name)?;
-                    c.fault_kinds = v.split(',').filter(|s| !s.is_empty()).map(|s| FaultKind::parse(s.trim()).ok_or_else(|| format!("--fault-kinds: unknown kind {s}"))).collect::<Result<_, _>>()?;
+                    c.fault_kinds = v
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| {
+                            FaultKind::parse(s.trim())
+                                .ok_or_else(|| format!("--fault-kinds: unknown kind {s}"))
+                        })
+                        .collect::<Result<_, _>>()?;
                     if c.fault_kinds.is_empty() {
                         return Err("--fault-kinds is empty".into());
                     }
@@ -170,10 +205,17 @@ impl Config {
         }
         if c.secret_key.is_empty() {
             // Unpredictable per run unless given: never a well-known default key.
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
             let a = crate::rng::mix(t ^ u64::from(std::process::id()));
             let b = crate::rng::mix(a ^ c.seed);
-            c.secret_key = format!("{a:016x}{b:016x}{:016x}{:016x}", crate::rng::mix(b), crate::rng::mix(a ^ b));
+            c.secret_key = format!(
+                "{a:016x}{b:016x}{:016x}{:016x}",
+                crate::rng::mix(b),
+                crate::rng::mix(a ^ b)
+            );
         }
         Ok(Some(c))
     }

@@ -9,7 +9,10 @@ use crate::state::State;
 
 pub const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
 pub const COMMUNITY: &str = "@TGS#_demo-community";
-pub const TOPICS: [&str; 2] = ["@TGS#_demo-community@TOPIC#general", "@TGS#_demo-community@TOPIC#offtopic"];
+pub const TOPICS: [&str; 2] = [
+    "@TGS#_demo-community@TOPIC#general",
+    "@TGS#_demo-community@TOPIC#offtopic",
+];
 /// (GroupId, Type, messages).
 pub const GROUPS: [(&str, &str, usize); 5] = [
     ("demo-private", "Private", 40),
@@ -20,10 +23,25 @@ pub const GROUPS: [(&str, &str, usize); 5] = [
 ];
 pub const TOPIC_MESSAGES: usize = 30;
 /// One-to-one conversations and their message counts.
-pub const CONVERSATIONS: [(&str, &str, usize); 3] = [("alice", "bob", 40), ("alice", "carol", 30), ("bob", "dave", 30)];
+pub const CONVERSATIONS: [(&str, &str, usize); 3] = [
+    ("alice", "bob", 40),
+    ("alice", "carol", 30),
+    ("bob", "dave", 30),
+];
 
-fn call(state: &mut State, path: &str, body: Value, admin: &str, now: u64) -> Result<Value, String> {
-    let ctx = Ctx { admin, now, now_ms: now * 1000, callback_on_delete_by_sender: false };
+fn call(
+    state: &mut State,
+    path: &str,
+    body: Value,
+    admin: &str,
+    now: u64,
+) -> Result<Value, String> {
+    let ctx = Ctx {
+        admin,
+        now,
+        now_ms: now * 1000,
+        callback_on_delete_by_sender: false,
+    };
     match api::handle(state, path, body.to_string().as_bytes(), &ctx) {
         Some(Ok(r)) => Ok(Value::Object(r.fields)),
         Some(Err((code, info))) => Err(format!("{path}: {code} {info}")),
@@ -32,7 +50,10 @@ fn call(state: &mut State, path: &str, body: Value, admin: &str, now: u64) -> Re
 }
 
 fn text(n: usize, place: &str, rng: &mut SplitMix) -> Value {
-    const WORDS: [&str; 12] = ["hello", "lunch", "deploy", "review", "coffee", "ship", "bug", "demo", "thanks", "later", "meeting", "recall"];
+    const WORDS: [&str; 12] = [
+        "hello", "lunch", "deploy", "review", "coffee", "ship", "bug", "demo", "thanks", "later",
+        "meeting", "recall",
+    ];
     let a = WORDS[rng.below(WORDS.len() as u64) as usize];
     let b = WORDS[rng.below(WORDS.len() as u64) as usize];
     json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("#{n} in {place}: {a} {b}")}}])
@@ -42,7 +63,13 @@ fn text(n: usize, place: &str, rng: &mut SplitMix) -> Value {
 pub fn seed(state: &mut State, admin: &str, now: u64, seed: u64) -> Result<(usize, usize), String> {
     let mut rng = SplitMix::new(seed ^ 0xDE30);
     for u in USERS {
-        call(state, "im_open_login_svc/account_import", json!({"UserID": u, "Nick": u}), admin, now)?;
+        call(
+            state,
+            "im_open_login_svc/account_import",
+            json!({"UserID": u, "Nick": u}),
+            admin,
+            now,
+        )?;
     }
     for (id, kind, _) in GROUPS {
         let mut body = json!({"Owner_Account": "alice", "Type": kind, "Name": format!("Demo {kind}"), "GroupId": id});
@@ -52,10 +79,22 @@ pub fn seed(state: &mut State, admin: &str, now: u64, seed: u64) -> Result<(usiz
         call(state, "group_open_http_svc/create_group", body, admin, now)?;
     }
     for (i, t) in TOPICS.iter().enumerate() {
-        call(state, "million_group_open_http_svc/create_topic", json!({"GroupId": COMMUNITY, "TopicName": format!("topic {i}"), "TopicId": t}), admin, now)?;
+        call(
+            state,
+            "million_group_open_http_svc/create_topic",
+            json!({"GroupId": COMMUNITY, "TopicName": format!("topic {i}"), "TopicId": t}),
+            admin,
+            now,
+        )?;
     }
     let mut t = now.saturating_sub(3600);
-    let send_group = |state: &mut State, rng: &mut SplitMix, gid: &str, topic: Option<&str>, n: usize, t: &mut u64| -> Result<(), String> {
+    let send_group = |state: &mut State,
+                      rng: &mut SplitMix,
+                      gid: &str,
+                      topic: Option<&str>,
+                      n: usize,
+                      t: &mut u64|
+     -> Result<(), String> {
         for k in 1..=n {
             let from = USERS[rng.below(USERS.len() as u64) as usize];
             let mut body = json!({"GroupId": gid, "Random": rng.next_u32(), "From_Account": from, "MsgBody": text(k, topic.unwrap_or(gid), rng)});
@@ -63,7 +102,13 @@ pub fn seed(state: &mut State, admin: &str, now: u64, seed: u64) -> Result<(usiz
                 body["TopicId"] = json!(tp);
             }
             *t += 1 + rng.below(5);
-            call(state, "group_open_http_svc/send_group_msg", body, admin, (*t).min(now))?;
+            call(
+                state,
+                "group_open_http_svc/send_group_msg",
+                body,
+                admin,
+                (*t).min(now),
+            )?;
         }
         Ok(())
     };
@@ -90,23 +135,47 @@ pub const BULK_SENDERS: [&str; 4] = ["seed-user-1", "seed-user-2", "seed-user-3"
 /// `--seed-group ID:TYPE:COUNT`: create the group through the create_group handler (so ids
 /// are checked as the service checks them), then append COUNT messages directly to its
 /// thread (MsgSeq 1..=COUNT, one per second up to `now`), without per-message JSON parsing.
-pub fn seed_group(state: &mut State, g: &crate::config::SeedGroup, admin: &str, now: u64, seed: u64) -> Result<(), String> {
+pub fn seed_group(
+    state: &mut State,
+    g: &crate::config::SeedGroup,
+    admin: &str,
+    now: u64,
+    seed: u64,
+) -> Result<(), String> {
     for u in BULK_SENDERS {
         if !state.accounts.contains(u) {
-            call(state, "im_open_login_svc/account_import", json!({"UserID": u, "Nick": u}), admin, now)?;
+            call(
+                state,
+                "im_open_login_svc/account_import",
+                json!({"UserID": u, "Nick": u}),
+                admin,
+                now,
+            )?;
         }
     }
     let mut body = json!({"Owner_Account": BULK_SENDERS[0], "Type": g.kind, "Name": format!("Bulk {}", g.kind), "GroupId": g.id});
     if g.kind == "Community" {
         body["SupportTopic"] = json!(0);
     }
-    call(state, "group_open_http_svc/create_group", body, admin, now).map_err(|e| format!("--seed-group {}: {e}", g.id))?;
+    call(state, "group_open_http_svc/create_group", body, admin, now)
+        .map_err(|e| format!("--seed-group {}: {e}", g.id))?;
     let mut rng = SplitMix::new(seed ^ 0xB01C ^ g.count);
     let start = now.saturating_sub(g.count);
     for k in 1..=g.count {
         let from = BULK_SENDERS[(k % BULK_SENDERS.len() as u64) as usize];
-        let body = json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("bulk #{k}")}}]);
-        let seq = state.push_group_msg(&g.id, None, from, rng.next_u32(), 2, body, (start + k).min(now)).ok_or("--seed-group: group vanished")?;
+        let body =
+            json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": format!("bulk #{k}")}}]);
+        let seq = state
+            .push_group_msg(
+                &g.id,
+                None,
+                from,
+                rng.next_u32(),
+                2,
+                body,
+                (start + k).min(now),
+            )
+            .ok_or("--seed-group: group vanished")?;
         debug_assert_eq!(seq, k);
     }
     Ok(())

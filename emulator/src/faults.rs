@@ -17,7 +17,13 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 5] = [FaultKind::BadGateway, FaultKind::Internal, FaultKind::Drop, FaultKind::Truncate, FaultKind::Slow];
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::BadGateway,
+        FaultKind::Internal,
+        FaultKind::Drop,
+        FaultKind::Truncate,
+        FaultKind::Slow,
+    ];
 
     pub fn parse(s: &str) -> Option<FaultKind> {
         match s {
@@ -49,7 +55,11 @@ pub struct Faults {
 
 impl Faults {
     pub fn new(rate: f64, kinds: Vec<FaultKind>, seed: u64) -> Faults {
-        Faults { rate, kinds, rng: SharedRng::new(seed ^ 0xFA_017) }
+        Faults {
+            rate,
+            kinds,
+            rng: SharedRng::new(seed ^ 0xFA_017),
+        }
     }
 
     pub fn draw(&self) -> Option<FaultKind> {

@@ -13,7 +13,7 @@ mod webhook;
 use std::io::Write;
 use std::sync::Arc;
 
-use chat_recall::core::usersig::{generate, SignRequest};
+use chat_recall_core::usersig::{generate, SignRequest};
 
 fn main() {
     let cfg = match config::Config::parse(std::env::args().skip(1)) {
@@ -27,7 +27,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -45,22 +48,41 @@ async fn start(cfg: config::Config) -> Result<(), String> {
     let mut st = state::State::new(cfg.seed, &cfg.admin);
     if cfg.seed_demo {
         let (g, c) = demo::seed(&mut st, &cfg.admin, now, cfg.seed)?;
-        eprintln!("demo: {} users, {} groups, {g} group messages, {c} one-to-one messages", demo::USERS.len(), demo::GROUPS.len());
+        eprintln!(
+            "demo: {} users, {} groups, {g} group messages, {c} one-to-one messages",
+            demo::USERS.len(),
+            demo::GROUPS.len()
+        );
     }
     for g in &cfg.seed_groups {
         let t0 = std::time::Instant::now();
         demo::seed_group(&mut st, g, &cfg.admin, now, cfg.seed)?;
-        eprintln!("seed-group: {} ({}) with {} messages in {} ms", g.id, g.kind, g.count, t0.elapsed().as_millis());
+        eprintln!(
+            "seed-group: {} ({}) with {} messages in {} ms",
+            g.id,
+            g.kind,
+            g.count,
+            t0.elapsed().as_millis()
+        );
     }
     if cfg.print_secret {
         eprintln!("secret-key {}", cfg.secret_key);
     }
     if cfg.print_usersig {
-        let sig = generate(&SignRequest { sdk_app_id: cfg.sdk_app_id, secret_key: &cfg.secret_key, identifier: &cfg.admin, expire_seconds: cfg.usersig_expire, user_buf: None, now })
-            .map_err(|e| format!("cannot sign a UserSig: {}", e.info))?;
+        let sig = generate(&SignRequest {
+            sdk_app_id: cfg.sdk_app_id,
+            secret_key: &cfg.secret_key,
+            identifier: &cfg.admin,
+            expire_seconds: cfg.usersig_expire,
+            user_buf: None,
+            now,
+        })
+        .map_err(|e| format!("cannot sign a UserSig: {}", e.info))?;
         eprintln!("usersig {sig}");
     }
-    let listener = tokio::net::TcpListener::bind(cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = Arc::new(server::App::new(cfg, st));
     {

@@ -46,7 +46,10 @@ pub struct SharedRng {
 
 impl SharedRng {
     pub fn new(seed: u64) -> Self {
-        SharedRng { seed, counter: AtomicU64::new(0) }
+        SharedRng {
+            seed,
+            counter: AtomicU64::new(0),
+        }
     }
     pub fn next_u64(&self) -> u64 {
         let i = self.counter.fetch_add(1, Ordering::Relaxed);

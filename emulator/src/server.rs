@@ -15,8 +15,8 @@ use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use chat_recall::core::endpoint::parse_query;
-use chat_recall::core::usersig;
+use chat_recall_core::endpoint::parse_query;
+use chat_recall_core::usersig;
 
 use crate::api::{self, Ctx};
 use crate::config::Config;
@@ -42,13 +42,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 impl App {
     pub fn new(cfg: Config, state: State) -> App {
         let faults = Faults::new(cfg.fault_rate, cfg.fault_kinds.clone(), cfg.seed);
-        App { cfg, state: Mutex::new(state), stats: Mutex::default(), limiter: Mutex::default(), requests: Mutex::default(), faults, webhook_client: webhook::client() }
+        App {
+            cfg,
+            state: Mutex::new(state),
+            stats: Mutex::default(),
+            limiter: Mutex::default(),
+            requests: Mutex::default(),
+            faults,
+            webhook_client: webhook::client(),
+        }
     }
 
     pub fn stats_mut(&self) -> MutexGuard<'_, Stats> {
@@ -73,12 +84,17 @@ impl Body for EmuBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             EmuBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             EmuBody::Truncated(b, _) => match b.take() {
                 Some(b) => Poll::Ready(Some(Ok(Frame::data(b)))),
-                None => Poll::Ready(Some(Err(std::io::Error::other("truncated by fault injection")))),
+                None => Poll::Ready(Some(Err(std::io::Error::other(
+                    "truncated by fault injection",
+                )))),
             },
         }
     }
@@ -118,12 +134,19 @@ fn respond(status: StatusCode, content_type: &str, body: Bytes) -> Response<EmuB
 }
 
 fn json_response(v: &Value) -> Response<EmuBody> {
-    respond(StatusCode::OK, "application/json", Bytes::from(v.to_string()))
+    respond(
+        StatusCode::OK,
+        "application/json",
+        Bytes::from(v.to_string()),
+    )
 }
 
 fn envelope(code: i64, info: &str, fields: Map<String, Value>) -> Value {
     let mut m = Map::new();
-    m.insert("ActionStatus".into(), json!(if code == 0 { "OK" } else { "FAIL" }));
+    m.insert(
+        "ActionStatus".into(),
+        json!(if code == 0 { "OK" } else { "FAIL" }),
+    );
     m.insert("ErrorCode".into(), json!(code));
     m.insert("ErrorInfo".into(), json!(info));
     m.extend(fields);
@@ -139,17 +162,35 @@ fn preflight() -> Response<EmuBody> {
     let mut r = Response::new(EmuBody::Full(None));
     *r.status_mut() = StatusCode::NO_CONTENT;
     let h = r.headers_mut();
-    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, GET, OPTIONS"));
-    h.insert(hyper::header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
-    h.insert(hyper::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, GET, OPTIONS"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type"),
+    );
+    h.insert(
+        hyper::header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     r
 }
 
-pub async fn handle(app: Arc<App>, req: Request<Incoming>, remote: SocketAddr) -> Result<Response<EmuBody>, Dropped> {
+pub async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Result<Response<EmuBody>, Dropped> {
     let path = req.uri().path().to_string();
     // Preflights are answered before anything else: no stats, no rate limit, no faults.
-    if req.method() == Method::OPTIONS && (path.starts_with("/v4/") || path.starts_with("/_emulator/")) {
+    if req.method() == Method::OPTIONS
+        && (path.starts_with("/v4/") || path.starts_with("/_emulator/"))
+    {
         app.debug(&format!("OPTIONS {path} -> 204 (preflight)"));
         return Ok(preflight());
     }
@@ -161,15 +202,25 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, remote: SocketAddr) -
             Ok((resp, code)) => (resp.status().as_u16().to_string(), code.to_string()),
             Err(_) => ("dropped".to_string(), "-".to_string()),
         };
-        app.debug(&format!("POST /v4/{cmd} -> {status} ErrorCode={code} {}us", started.elapsed().as_micros()));
+        app.debug(&format!(
+            "POST /v4/{cmd} -> {status} ErrorCode={code} {}us",
+            started.elapsed().as_micros()
+        ));
         r.map(|(resp, _)| resp)
     } else {
         let resp = control(&app, &req, &path);
-        app.debug(&format!("{} {path} -> {}", req.method(), resp.status().as_u16()));
+        app.debug(&format!(
+            "{} {path} -> {}",
+            req.method(),
+            resp.status().as_u16()
+        ));
         Ok(resp)
     };
     resp.map(|mut r| {
-        r.headers_mut().insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        r.headers_mut().insert(
+            hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
         r
     })
 }
@@ -185,9 +236,15 @@ fn control(app: &App, req: &Request<Incoming>, path: &str) -> Response<EmuBody> 
             json_response(&app.stats_mut().to_json(with_arrivals))
         }
         (&Method::GET, "/_emulator/requests") => {
-            let api = param("api").filter(|a| !a.is_empty()).map(|a| a.trim_start_matches("/").trim_start_matches("v4/"));
-            let limit = param("limit").and_then(|v| v.parse::<usize>().ok()).unwrap_or(REQUEST_LOG_CAP);
-            let since = param("since_ms").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            let api = param("api")
+                .filter(|a| !a.is_empty())
+                .map(|a| a.trim_start_matches("/").trim_start_matches("v4/"));
+            let limit = param("limit")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(REQUEST_LOG_CAP);
+            let since = param("since_ms")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
             json_response(&lock(&app.requests).to_json(api, limit, since))
         }
         (&Method::POST, "/_emulator/reset-stats") => {
@@ -200,12 +257,22 @@ fn control(app: &App, req: &Request<Incoming>, path: &str) -> Response<EmuBody> 
             let (g, c) = lock(&app.state).message_count();
             json_response(&json!({"ok": true, "group_messages": g, "c2c_messages": c}))
         }
-        _ => respond(StatusCode::NOT_FOUND, "text/plain", Bytes::from_static(b"not found\n")),
+        _ => respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            Bytes::from_static(b"not found\n"),
+        ),
     }
 }
 
 /// The common checks of every REST call, in the service's terms.
-fn authenticate(app: &App, query: &str, openim: bool, now: u64, rec: &mut RequestRecord) -> Result<(), (i64, String)> {
+fn authenticate(
+    app: &App,
+    query: &str,
+    openim: bool,
+    now: u64,
+    rec: &mut RequestRecord,
+) -> Result<(), (i64, String)> {
     let Some(q) = parse_query(query) else {
         return Err((60002, "HTTP parse error: broken query string".into()));
     };
@@ -213,20 +280,42 @@ fn authenticate(app: &App, query: &str, openim: bool, now: u64, rec: &mut Reques
     rec.random = get("random").and_then(|r| r.parse::<u32>().ok());
     // The UserSig is judged whenever it is present (for the request log), even when an
     // earlier check is what the answer reports; the answer keeps the service's order.
-    let sig_check = match (get("identifier").filter(|s| !s.is_empty()), get("usersig").filter(|s| !s.is_empty())) {
-        (Some(identifier), Some(sig)) => Some(usersig::check(app.cfg.sdk_app_id, &app.cfg.secret_key, identifier, sig, now)),
+    let sig_check = match (
+        get("identifier").filter(|s| !s.is_empty()),
+        get("usersig").filter(|s| !s.is_empty()),
+    ) {
+        (Some(identifier), Some(sig)) => Some(usersig::check(
+            app.cfg.sdk_app_id,
+            &app.cfg.secret_key,
+            identifier,
+            sig,
+            now,
+        )),
         _ => None,
     };
     rec.usersig_ok = sig_check.as_ref().map(Result::is_ok);
     let appid = match get("sdkappid").map(str::parse::<u64>) {
         Some(Ok(n)) if n >= 1 && n <= u32::MAX as u64 => n,
-        _ => return Err((60006, "SDKAppID invalid: sdkappid is missing or not a u32".into())),
+        _ => {
+            return Err((
+                60006,
+                "SDKAppID invalid: sdkappid is missing or not a u32".into(),
+            ))
+        }
     };
-    let (Some(identifier), Some(checked)) = (get("identifier").filter(|s| !s.is_empty()), sig_check) else {
-        return Err((60004, "account or signature error in URL: identifier and usersig are required".into()));
+    let (Some(identifier), Some(checked)) =
+        (get("identifier").filter(|s| !s.is_empty()), sig_check)
+    else {
+        return Err((
+            60004,
+            "account or signature error in URL: identifier and usersig are required".into(),
+        ));
     };
     if rec.random.is_none() {
-        return Err((60002, "HTTP parse error: random is missing or not a u32 (0..=4294967295)".into()));
+        return Err((
+            60002,
+            "HTTP parse error: random is missing or not a u32 (0..=4294967295)".into(),
+        ));
     }
     if !get("contenttype").is_some_and(|c| c.eq_ignore_ascii_case("json")) {
         return Err((60002, "HTTP parse error: contenttype must be json".into()));
@@ -238,7 +327,17 @@ fn authenticate(app: &App, query: &str, openim: bool, now: u64, rec: &mut Reques
         return Err((rej.service_code(), e.info));
     }
     if identifier != app.cfg.admin {
-        return Err(if openim { (90009, "the request requires app administrator permissions".into()) } else { (60010, "the request requires app administrator permissions".into()) });
+        return Err(if openim {
+            (
+                90009,
+                "the request requires app administrator permissions".into(),
+            )
+        } else {
+            (
+                60010,
+                "the request requires app administrator permissions".into(),
+            )
+        });
     }
     Ok(())
 }
@@ -264,7 +363,12 @@ impl LogOnDrop<'_> {
     }
 }
 
-async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAddr) -> Result<(Response<EmuBody>, i64), Dropped> {
+async fn v4(
+    app: &Arc<App>,
+    req: Request<Incoming>,
+    cmd: &str,
+    remote: SocketAddr,
+) -> Result<(Response<EmuBody>, i64), Dropped> {
     let t_ms = now_ms();
     let now = t_ms / 1000;
     app.stats_mut().arrival(cmd, t_ms);
@@ -272,7 +376,10 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
     let latency = Duration::from_millis(app.cfg.latency_ms);
     let query = req.uri().query().unwrap_or("").to_string();
     let is_post = req.method() == Method::POST;
-    let mut log = LogOnDrop { app, rec: Some(RequestRecord::new(cmd, t_ms, req.method().as_str(), &query)) };
+    let mut log = LogOnDrop {
+        app,
+        rec: Some(RequestRecord::new(cmd, t_ms, req.method().as_str(), &query)),
+    };
     // The common checks are judged up front so the log and stats see every request's random
     // and UserSig, including faulted ones; the answer applies them in the service's order.
     let auth = authenticate(app, &query, openim, now, log.rec());
@@ -294,30 +401,50 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
         Some(FaultKind::BadGateway) => {
             log.rec().status = Some(502);
             pause(latency).await;
-            return Ok((respond(StatusCode::BAD_GATEWAY, "text/html", Bytes::from_static(b"<html><body><h1>502 Bad Gateway</h1></body></html>\n")), -502));
+            return Ok((
+                respond(
+                    StatusCode::BAD_GATEWAY,
+                    "text/html",
+                    Bytes::from_static(b"<html><body><h1>502 Bad Gateway</h1></body></html>\n"),
+                ),
+                -502,
+            ));
         }
         Some(FaultKind::Internal) => {
             let code = if openim { 91000 } else { 10002 };
             log.rec().status = Some(200);
             log.rec().error_code = Some(code);
             pause(latency).await;
-            return Ok((json_response(&failure(code, "Internal service error. Please try again.")), code));
+            return Ok((
+                json_response(&failure(code, "Internal service error. Please try again.")),
+                code,
+            ));
         }
         _ => {}
     }
 
-    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(b) => Some(b.to_bytes()),
         Err(_) => None,
     };
 
     let (value, event) = 'answer: {
         if !is_post {
-            break 'answer (failure(60002, "HTTP parse error: REST calls are POST"), None);
+            break 'answer (
+                failure(60002, "HTTP parse error: REST calls are POST"),
+                None,
+            );
         }
         if let Err((code, info)) = auth {
             log.rec().auth_code = code;
-            *app.stats_mut().api(cmd).auth_rejections.entry(code).or_default() += 1;
+            *app.stats_mut()
+                .api(cmd)
+                .auth_rejections
+                .entry(code)
+                .or_default() += 1;
             break 'answer (failure(code, &info), None);
         }
         if !lock(&app.limiter).admit(cmd, t_ms, app.cfg.rate_limit) {
@@ -325,12 +452,26 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
             break 'answer (failure(60007, "REST API call rate exceeded"), None);
         }
         let Some(body) = body else {
-            break 'answer (failure(60002, "HTTP parse error: body unreadable or larger than 1 MiB"), None);
+            break 'answer (
+                failure(
+                    60002,
+                    "HTTP parse error: body unreadable or larger than 1 MiB",
+                ),
+                None,
+            );
         };
-        let ctx = Ctx { admin: &app.cfg.admin, now, now_ms: t_ms, callback_on_delete_by_sender: app.cfg.callback_on_delete_by_sender };
+        let ctx = Ctx {
+            admin: &app.cfg.admin,
+            now,
+            now_ms: t_ms,
+            callback_on_delete_by_sender: app.cfg.callback_on_delete_by_sender,
+        };
         let result = api::handle(&mut lock(&app.state), cmd, &body, &ctx);
         match result {
-            None => (failure(60009, &format!("bad URL: unknown command v4/{cmd}")), None),
+            None => (
+                failure(60009, &format!("bad URL: unknown command v4/{cmd}")),
+                None,
+            ),
             Some(Ok(r)) => (envelope(0, "", r.fields), r.event),
             Some(Err((code, info))) => (failure(code, &info), None),
         }
@@ -354,9 +495,18 @@ async fn v4(app: &Arc<App>, req: Request<Incoming>, cmd: &str, remote: SocketAdd
         }
         Some(FaultKind::Truncate) => {
             let full = bytes.len() as u64;
-            let mut r = Response::new(EmuBody::Truncated(Some(bytes.slice(..bytes.len() / 2)), full));
-            r.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
-            r.headers_mut().insert(hyper::header::CONTENT_LENGTH, hyper::header::HeaderValue::from(full));
+            let mut r = Response::new(EmuBody::Truncated(
+                Some(bytes.slice(..bytes.len() / 2)),
+                full,
+            ));
+            r.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut().insert(
+                hyper::header::CONTENT_LENGTH,
+                hyper::header::HeaderValue::from(full),
+            );
             Ok((r, code))
         }
         _ => Ok((respond(StatusCode::OK, "application/json", bytes), code)),
@@ -385,7 +535,10 @@ pub async fn run(app: Arc<App>, listener: tokio::net::TcpListener) {
         tokio::spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
             let svc = hyper::service::service_fn(move |req| handle(app.clone(), req, remote));
-            let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, svc).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc)
+                .await;
         });
     }
 }

@@ -128,17 +128,30 @@ impl State {
         let c2c_seq = 100_000 + (rng.next_u32() % 900_000);
         let mut accounts = HashSet::new();
         accounts.insert(admin.to_string());
-        State { accounts, groups: HashMap::new(), convs: HashMap::new(), keys: HashMap::new(), c2c_seq, rng }
+        State {
+            accounts,
+            groups: HashMap::new(),
+            convs: HashMap::new(),
+            keys: HashMap::new(),
+            c2c_seq,
+            rng,
+        }
     }
 
     /// Ids shaped like the service's: `@TGS#2J4SZEAEL`; Community ids start `@TGS#_`.
     pub fn new_group_id(&mut self, kind: GroupType) -> String {
         const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         loop {
-            let mut id = String::from(if kind == GroupType::Community { "@TGS#_" } else { "@TGS#" });
+            let mut id = String::from(if kind == GroupType::Community {
+                "@TGS#_"
+            } else {
+                "@TGS#"
+            });
             id.push(char::from(b'1' + self.rng.below(3) as u8));
             for _ in 0..8 {
-                id.push(char::from(ALPHA[self.rng.below(ALPHA.len() as u64) as usize]));
+                id.push(char::from(
+                    ALPHA[self.rng.below(ALPHA.len() as u64) as usize],
+                ));
             }
             if !self.groups.contains_key(&id) {
                 return id;
@@ -151,13 +164,24 @@ impl State {
         const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         let mut id = format!("{group_id}@TOPIC#");
         for _ in 0..10 {
-            id.push(char::from(ALPHA[self.rng.below(ALPHA.len() as u64) as usize]));
+            id.push(char::from(
+                ALPHA[self.rng.below(ALPHA.len() as u64) as usize],
+            ));
         }
         id
     }
 
     /// Append a group message and return its seq.
-    pub fn push_group_msg(&mut self, group_id: &str, topic: Option<&str>, from: &str, random: u32, priority: u8, body: Value, now: u64) -> Option<u64> {
+    pub fn push_group_msg(
+        &mut self,
+        group_id: &str,
+        topic: Option<&str>,
+        from: &str,
+        random: u32,
+        priority: u8,
+        body: Value,
+        now: u64,
+    ) -> Option<u64> {
         let g = self.groups.get_mut(group_id)?;
         let stores = g.kind.stores_history();
         let thread = match topic {
@@ -167,19 +191,43 @@ impl State {
         thread.last_seq += 1;
         let seq = thread.last_seq;
         if stores {
-            thread.msgs.push(GroupMsg { seq, from: from.to_string(), random, time: now, priority, body, recalled: false });
+            thread.msgs.push(GroupMsg {
+                seq,
+                from: from.to_string(),
+                random,
+                time: now,
+                priority,
+                body,
+                recalled: false,
+            });
         }
         Some(seq)
     }
 
     /// Append a one-to-one message; the MsgKey is `{MsgSeq}_{MsgRandom}_{MsgTimeStamp}`.
-    pub fn push_c2c_msg(&mut self, from: &str, to: &str, random: u32, body: Value, now: u64) -> String {
+    pub fn push_c2c_msg(
+        &mut self,
+        from: &str,
+        to: &str,
+        random: u32,
+        body: Value,
+        now: u64,
+    ) -> String {
         self.c2c_seq = self.c2c_seq.wrapping_add(1 + self.rng.below(7) as u32);
         let seq = self.c2c_seq;
         let key = format!("{seq}_{random}_{now}");
         let conv = pair(from, to);
         let list = self.convs.entry(conv.clone()).or_default();
-        list.push(C2cMsg { from: from.to_string(), to: to.to_string(), seq, random, time: now, key: key.clone(), body, recalled: false });
+        list.push(C2cMsg {
+            from: from.to_string(),
+            to: to.to_string(),
+            seq,
+            random,
+            time: now,
+            key: key.clone(),
+            body,
+            recalled: false,
+        });
         self.keys.insert(key.clone(), (conv, list.len() - 1));
         key
     }
@@ -190,7 +238,17 @@ impl State {
     }
 
     pub fn message_count(&self) -> (usize, usize) {
-        let g = self.groups.values().map(|g| g.thread.msgs.len() + g.topics.values().map(|t| t.thread.msgs.len()).sum::<usize>()).sum();
+        let g = self
+            .groups
+            .values()
+            .map(|g| {
+                g.thread.msgs.len()
+                    + g.topics
+                        .values()
+                        .map(|t| t.thread.msgs.len())
+                        .sum::<usize>()
+            })
+            .sum();
         let c = self.convs.values().map(|v| v.len()).sum();
         (g, c)
     }

@@ -144,8 +144,12 @@ impl RequestRecord {
     }
 
     pub fn to_json(&self) -> Value {
-        let params: Map<String, Value> = match chat_recall::core::endpoint::parse_query(&self.query) {
-            Some(pairs) => pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+        let params: Map<String, Value> = match chat_recall_core::endpoint::parse_query(&self.query)
+        {
+            Some(pairs) => pairs
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
             None => Map::new(),
         };
         json!({
@@ -183,7 +187,13 @@ impl RequestLog {
 
     /// The last `limit` records for `api` (all APIs when `None`), oldest first by arrival.
     pub fn to_json(&self, api: Option<&str>, limit: usize, since_ms: u64) -> Value {
-        let mut picked: Vec<&RequestRecord> = self.ring.iter().rev().filter(|r| api.is_none_or(|a| r.api == a) && r.arrival_ms >= since_ms).take(limit).collect();
+        let mut picked: Vec<&RequestRecord> = self
+            .ring
+            .iter()
+            .rev()
+            .filter(|r| api.is_none_or(|a| r.api == a) && r.arrival_ms >= since_ms)
+            .take(limit)
+            .collect();
         picked.reverse();
         picked.sort_by_key(|r| r.arrival_ms);
         json!({
@@ -243,16 +253,29 @@ mod tests {
     fn request_log_is_a_bounded_ring() {
         let mut log = RequestLog::default();
         for i in 0..(REQUEST_LOG_CAP as u64 + 5) {
-            log.push(RequestRecord::new(if i % 2 == 0 { "a" } else { "b" }, i, "POST", &"q".repeat(5000)));
+            log.push(RequestRecord::new(
+                if i % 2 == 0 { "a" } else { "b" },
+                i,
+                "POST",
+                &"q".repeat(5000),
+            ));
         }
         let all = log.to_json(None, usize::MAX, 0);
         assert_eq!(all["count"], REQUEST_LOG_CAP);
         assert_eq!(all["evicted"], 5);
         assert_eq!(all["requests"][0]["arrival_ms"], 5);
         assert_eq!(all["requests"][0]["query_truncated"], true);
-        assert_eq!(all["requests"][0]["query"].as_str().unwrap().len(), MAX_LOGGED_QUERY);
+        assert_eq!(
+            all["requests"][0]["query"].as_str().unwrap().len(),
+            MAX_LOGGED_QUERY
+        );
         let a = log.to_json(Some("a"), 3, 0);
-        let t: Vec<u64> = a["requests"].as_array().unwrap().iter().map(|r| r["arrival_ms"].as_u64().unwrap()).collect();
+        let t: Vec<u64> = a["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["arrival_ms"].as_u64().unwrap())
+            .collect();
         let last = REQUEST_LOG_CAP as u64 + 4;
         assert_eq!(t, vec![last - 4, last - 2, last]);
         assert_eq!(log.to_json(None, usize::MAX, last - 1)["count"], 2);

@@ -22,7 +22,14 @@ pub fn client() -> HttpClient {
 /// The callback command and JSON body for a recall.
 pub fn payload(ev: &Event) -> (&'static str, serde_json::Value) {
     match ev {
-        Event::GroupRecall { operator, kind, group_id, topic_id, seqs, event_time_ms } => {
+        Event::GroupRecall {
+            operator,
+            kind,
+            group_id,
+            topic_id,
+            seqs,
+            event_time_ms,
+        } => {
             let mut b = json!({
                 "CallbackCommand": "Group.CallbackAfterRecallMsg",
                 "Operator_Account": operator,
@@ -36,7 +43,12 @@ pub fn payload(ev: &Event) -> (&'static str, serde_json::Value) {
             }
             ("Group.CallbackAfterRecallMsg", b)
         }
-        Event::C2cWithdraw { from, to, key, event_time_ms } => (
+        Event::C2cWithdraw {
+            from,
+            to,
+            key,
+            event_time_ms,
+        } => (
             "C2C.CallbackAfterMsgWithDraw",
             json!({
                 "CallbackCommand": "C2C.CallbackAfterMsgWithDraw",
@@ -50,26 +62,50 @@ pub fn payload(ev: &Event) -> (&'static str, serde_json::Value) {
     }
 }
 
-pub fn callback_url(base: &str, sdk_app_id: u64, command: &str, client_ip: &str, token: Option<&str>, now: u64) -> String {
+pub fn callback_url(
+    base: &str,
+    sdk_app_id: u64,
+    command: &str,
+    client_ip: &str,
+    token: Option<&str>,
+    now: u64,
+) -> String {
     let mut url = String::from(base);
     url.push(if base.contains('?') { '&' } else { '?' });
-    url.push_str(&format!("SdkAppid={sdk_app_id}&CallbackCommand={command}&contenttype=json&ClientIP="));
-    chat_recall::core::endpoint::percent_encode_into(&mut url, client_ip);
+    url.push_str(&format!(
+        "SdkAppid={sdk_app_id}&CallbackCommand={command}&contenttype=json&ClientIP="
+    ));
+    chat_recall_core::endpoint::percent_encode_into(&mut url, client_ip);
     url.push_str("&OptPlatform=RESTAPI");
     if let Some(t) = token {
         let rt = now.to_string();
-        url.push_str(&format!("&Sign={}&RequestTime={rt}", chat_recall::core::webhook::compute_sign(t, &rt)));
+        url.push_str(&format!(
+            "&Sign={}&RequestTime={rt}",
+            chat_recall_core::webhook::compute_sign(t, &rt)
+        ));
     }
     url
 }
 
 /// Fire and forget: spawned, so the API answer never waits for the receiver.
 pub fn spawn(app: Arc<App>, ev: Event, client_ip: String, now: u64) {
-    let Some(base) = app.cfg.callback_url.clone() else { return };
+    let Some(base) = app.cfg.callback_url.clone() else {
+        return;
+    };
     tokio::spawn(async move {
         let (command, body) = payload(&ev);
-        let url = callback_url(&base, app.cfg.sdk_app_id, command, &client_ip, app.cfg.callback_token.as_deref(), now);
-        let req = match hyper::Request::post(url.as_str()).header("content-type", "application/json").body(Full::new(Bytes::from(body.to_string()))) {
+        let url = callback_url(
+            &base,
+            app.cfg.sdk_app_id,
+            command,
+            &client_ip,
+            app.cfg.callback_token.as_deref(),
+            now,
+        );
+        let req = match hyper::Request::post(url.as_str())
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+        {
             Ok(r) => r,
             Err(_) => {
                 app.stats_mut().webhooks_failed += 1;
@@ -92,6 +128,9 @@ pub fn spawn(app: Arc<App>, ev: Event, client_ip: String, now: u64) {
             s.webhooks_failed += 1;
         }
         drop(s);
-        app.debug(&format!("webhook {command} -> {}", if delivered { "ok" } else { "failed" }));
+        app.debug(&format!(
+            "webhook {command} -> {}",
+            if delivered { "ok" } else { "failed" }
+        ));
     });
 }

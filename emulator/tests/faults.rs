@@ -7,7 +7,12 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn post(emu: &Emu, api: &str) -> std::io::Result<Resp> {
-    raw(&emu.addr, "POST", &format!("/v4/{api}?{}", query(&admin_sig(), "1")), json!({"UserID": "x"}).to_string().as_bytes())
+    raw(
+        &emu.addr,
+        "POST",
+        &format!("/v4/{api}?{}", query(&admin_sig(), "1")),
+        json!({"UserID": "x"}).to_string().as_bytes(),
+    )
 }
 
 #[test]
@@ -16,32 +21,70 @@ fn each_fault_kind() {
     let r = post(&e, "im_open_login_svc/account_import").unwrap();
     assert_eq!(r.status, 502);
     let e = start(&["--fault-rate", "1", "--fault-kinds", "internal"]);
-    assert_eq!(code(&post(&e, "group_open_http_svc/group_msg_recall").unwrap().json()), 10002);
-    assert_eq!(code(&post(&e, "openim/admin_msgwithdraw").unwrap().json()), 91000);
+    assert_eq!(
+        code(
+            &post(&e, "group_open_http_svc/group_msg_recall")
+                .unwrap()
+                .json()
+        ),
+        10002
+    );
+    assert_eq!(
+        code(&post(&e, "openim/admin_msgwithdraw").unwrap().json()),
+        91000
+    );
     let e = start(&["--fault-rate", "1", "--fault-kinds", "drop"]);
     assert!(post(&e, "im_open_login_svc/account_import").is_err());
     let e = start(&["--fault-rate", "1", "--fault-kinds", "truncate"]);
     assert!(post(&e, "im_open_login_svc/account_import").is_err());
-    let e = start(&["--fault-rate", "1", "--fault-kinds", "slow", "--slow-ms", "400"]);
+    let e = start(&[
+        "--fault-rate",
+        "1",
+        "--fault-kinds",
+        "slow",
+        "--slow-ms",
+        "400",
+    ]);
     let t0 = Instant::now();
-    assert_eq!(code(&post(&e, "im_open_login_svc/account_import").unwrap().json()), 0);
+    assert_eq!(
+        code(&post(&e, "im_open_login_svc/account_import").unwrap().json()),
+        0
+    );
     assert!(t0.elapsed() >= Duration::from_millis(400));
     let s = stats(&e, false);
-    assert_eq!(s["apis"]["im_open_login_svc/account_import"]["faults"]["slow"], 1);
+    assert_eq!(
+        s["apis"]["im_open_login_svc/account_import"]["faults"]["slow"],
+        1
+    );
     // Stats endpoints are never faulted.
-    assert_eq!(raw(&e.addr, "GET", "/_emulator/health", b"").unwrap().status, 200);
+    assert_eq!(
+        raw(&e.addr, "GET", "/_emulator/health", b"")
+            .unwrap()
+            .status,
+        200
+    );
 }
 
 #[test]
 fn latency_is_added() {
     let e = start(&["--latency-ms", "150"]);
     let t0 = Instant::now();
-    assert_eq!(code(&post(&e, "im_open_login_svc/account_import").unwrap().json()), 0);
+    assert_eq!(
+        code(&post(&e, "im_open_login_svc/account_import").unwrap().json()),
+        0
+    );
     assert!(t0.elapsed() >= Duration::from_millis(150));
 }
 
 fn outcomes(seed: &str) -> Vec<String> {
-    let e = start(&["--fault-rate", "0.5", "--fault-kinds", "502,internal,drop", "--seed", seed]);
+    let e = start(&[
+        "--fault-rate",
+        "0.5",
+        "--fault-kinds",
+        "502,internal,drop",
+        "--seed",
+        seed,
+    ]);
     (0..40)
         .map(|_| match post(&e, "im_open_login_svc/account_import") {
             Err(_) => "drop".to_string(),

@@ -49,11 +49,14 @@ fn receiver(delay: Duration) -> (String, mpsc::Receiver<(String, Value)>) {
 }
 
 fn params(target: &str) -> Vec<(String, String)> {
-    chat_recall::core::endpoint::parse_query(target.split_once('?').unwrap().1).unwrap()
+    chat_recall_core::endpoint::parse_query(target.split_once('?').unwrap().1).unwrap()
 }
 
 fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
-    p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("{k} missing"))
+    p.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("{k} missing"))
 }
 
 #[test]
@@ -61,13 +64,27 @@ fn signed_webhooks_for_group_and_c2c_recalls() {
     let (addr, rx) = receiver(Duration::ZERO);
     let url = format!("http://{addr}/cb");
     let emu = start(&["--callback-url", &url, "--callback-token", "xxxxyyyy"]);
-    call(&emu, "group_open_http_svc/create_group", &json!({"Type": "Public", "Name": "g", "GroupId": "1213456"}));
+    call(
+        &emu,
+        "group_open_http_svc/create_group",
+        &json!({"Type": "Public", "Name": "g", "GroupId": "1213456"}),
+    );
     for _ in 0..3 {
-        call(&emu, "group_open_http_svc/send_group_msg", &json!({"GroupId": "1213456", "Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}));
+        call(
+            &emu,
+            "group_open_http_svc/send_group_msg",
+            &json!({"GroupId": "1213456", "Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}),
+        );
     }
-    let r = call(&emu, "group_open_http_svc/group_msg_recall", &json!({"GroupId": "1213456", "MsgSeqList": [{"MsgSeq": 2}, {"MsgSeq": 9}]}));
+    let r = call(
+        &emu,
+        "group_open_http_svc/group_msg_recall",
+        &json!({"GroupId": "1213456", "MsgSeqList": [{"MsgSeq": 2}, {"MsgSeq": 9}]}),
+    );
     assert_eq!(r["RecallRetList"][0]["RetCode"], 0);
-    let (target, body) = rx.recv_timeout(Duration::from_secs(3)).expect("group webhook");
+    let (target, body) = rx
+        .recv_timeout(Duration::from_secs(3))
+        .expect("group webhook");
     assert!(target.starts_with("/cb?"), "{target}");
     let p = params(&target);
     assert_eq!(get(&p, "SdkAppid"), "1400000000");
@@ -77,7 +94,10 @@ fn signed_webhooks_for_group_and_c2c_recalls() {
     assert_eq!(get(&p, "OptPlatform"), "RESTAPI");
     let rt = get(&p, "RequestTime");
     assert!(rt.parse::<u64>().unwrap().abs_diff(now()) <= 60);
-    assert_eq!(get(&p, "Sign"), chat_recall::core::webhook::compute_sign("xxxxyyyy", rt));
+    assert_eq!(
+        get(&p, "Sign"),
+        chat_recall_core::webhook::compute_sign("xxxxyyyy", rt)
+    );
     assert_eq!(body["CallbackCommand"], "Group.CallbackAfterRecallMsg");
     assert_eq!(body["Operator_Account"], ADMIN);
     assert_eq!(body["Type"], "Public");
@@ -86,16 +106,36 @@ fn signed_webhooks_for_group_and_c2c_recalls() {
     assert!(body["EventTime"].as_u64().unwrap() > 1_600_000_000_000);
 
     // Nothing recalled, no webhook.
-    call(&emu, "group_open_http_svc/group_msg_recall", &json!({"GroupId": "1213456", "MsgSeqList": [{"MsgSeq": 2}]}));
+    call(
+        &emu,
+        "group_open_http_svc/group_msg_recall",
+        &json!({"GroupId": "1213456", "MsgSeqList": [{"MsgSeq": 2}]}),
+    );
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
 
     for u in ["vinson", "dramon"] {
-        call(&emu, "im_open_login_svc/account_import", &json!({"UserID": u}));
+        call(
+            &emu,
+            "im_open_login_svc/account_import",
+            &json!({"UserID": u}),
+        );
     }
     let k = call(&emu, "openim/sendmsg", &json!({"From_Account": "vinson", "To_Account": "dramon", "MsgRandom": 5, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}))["MsgKey"].clone();
-    assert_eq!(code(&call(&emu, "openim/admin_msgwithdraw", &json!({"From_Account": "vinson", "To_Account": "dramon", "MsgKey": k}))), 0);
-    let (target, body) = rx.recv_timeout(Duration::from_secs(3)).expect("c2c webhook");
-    assert_eq!(get(&params(&target), "CallbackCommand"), "C2C.CallbackAfterMsgWithDraw");
+    assert_eq!(
+        code(&call(
+            &emu,
+            "openim/admin_msgwithdraw",
+            &json!({"From_Account": "vinson", "To_Account": "dramon", "MsgKey": k})
+        )),
+        0
+    );
+    let (target, body) = rx
+        .recv_timeout(Duration::from_secs(3))
+        .expect("c2c webhook");
+    assert_eq!(
+        get(&params(&target), "CallbackCommand"),
+        "C2C.CallbackAfterMsgWithDraw"
+    );
     assert_eq!(body["From_Account"], "vinson");
     assert_eq!(body["To_Account"], "dramon");
     assert_eq!(body["MsgKey"], k);
@@ -109,15 +149,34 @@ fn unsigned_without_token_and_never_blocks_the_api() {
     // The receiver takes 5 s to answer: the API must not wait, and the 2 s timeout fails it.
     let (addr, rx) = receiver(Duration::from_secs(5));
     let emu = start(&["--callback-url", &format!("http://{addr}/")]);
-    call(&emu, "group_open_http_svc/create_group", &json!({"Type": "Private", "Name": "g", "GroupId": "g"}));
-    call(&emu, "group_open_http_svc/send_group_msg", &json!({"GroupId": "g", "Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}));
+    call(
+        &emu,
+        "group_open_http_svc/create_group",
+        &json!({"Type": "Private", "Name": "g", "GroupId": "g"}),
+    );
+    call(
+        &emu,
+        "group_open_http_svc/send_group_msg",
+        &json!({"GroupId": "g", "Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}),
+    );
     let t0 = Instant::now();
-    let r = call(&emu, "group_open_http_svc/group_msg_recall", &json!({"GroupId": "g", "MsgSeqList": [{"MsgSeq": 1}]}));
-    assert!(t0.elapsed() < Duration::from_millis(500), "{:?}", t0.elapsed());
+    let r = call(
+        &emu,
+        "group_open_http_svc/group_msg_recall",
+        &json!({"GroupId": "g", "MsgSeqList": [{"MsgSeq": 1}]}),
+    );
+    assert!(
+        t0.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t0.elapsed()
+    );
     assert_eq!(r["RecallRetList"][0]["RetCode"], 0);
     let (target, body) = rx.recv_timeout(Duration::from_secs(3)).unwrap();
     let p = params(&target);
-    assert!(p.iter().all(|(k, _)| k != "Sign" && k != "RequestTime"), "{target}");
+    assert!(
+        p.iter().all(|(k, _)| k != "Sign" && k != "RequestTime"),
+        "{target}"
+    );
     assert_eq!(body["Type"], "Private");
     std::thread::sleep(Duration::from_millis(2500));
     let s = stats(&emu, false);

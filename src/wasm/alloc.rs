@@ -60,7 +60,11 @@ unsafe impl Sync for SizeClassAlloc {}
 
 impl SizeClassAlloc {
     pub const fn new() -> Self {
-        SizeClassAlloc(UnsafeCell::new(State { next: [0; SMALL], free: [0; SMALL], big_free: [0; BIG] }))
+        SizeClassAlloc(UnsafeCell::new(State {
+            next: [0; SMALL],
+            free: [0; SMALL],
+            big_free: [0; BIG],
+        }))
     }
 }
 

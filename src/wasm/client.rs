@@ -13,17 +13,24 @@ use super::errors::{to_js, JsResult};
 use super::functions::{set, to_plain_js};
 use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
 use super::transport::{in_browser, make_report, now_ms, random_u32, run_job};
-use crate::core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
-use crate::core::endpoint::{request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region};
-use crate::core::error::{ErrorKind, RecallError, Result};
-use crate::core::history::{parse_c2c_history, parse_group_history};
-use crate::core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
-use crate::core::requests::{self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, GroupRecallTemplate, Request, SenderRecall};
-use crate::core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
-use crate::core::retry::RetryPolicy;
-use crate::core::scheduler::{default_max_in_flight, Action, JobConfig, SendRequest, SingleJob};
-use crate::core::json::{write_array, write_str, write_u64};
-use crate::core::usersig;
+use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
+use chat_recall_core::endpoint::{
+    request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
+};
+use chat_recall_core::error::{ErrorKind, RecallError, Result};
+use chat_recall_core::history::{parse_c2c_history, parse_group_history};
+use chat_recall_core::json::{write_array, write_str, write_u64};
+use chat_recall_core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
+use chat_recall_core::requests::{
+    self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, GroupRecallTemplate,
+    Request, SenderRecall,
+};
+use chat_recall_core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
+use chat_recall_core::retry::RetryPolicy;
+use chat_recall_core::scheduler::{
+    default_max_in_flight, Action, JobConfig, SendRequest, SingleJob,
+};
+use chat_recall_core::usersig;
 
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_USERSIG_TTL: u64 = 86_400;
@@ -35,7 +42,11 @@ enum Credentials {
     /// Given by the caller; used as is.
     Fixed(String),
     /// Signed here from the secret key and renewed before it expires.
-    Signed { secret_key: String, ttl: u64, current: Option<(String, u64)> },
+    Signed {
+        secret_key: String,
+        ttl: u64,
+        current: Option<(String, u64)>,
+    },
 }
 
 struct ClientInner {
@@ -59,7 +70,11 @@ impl ClientInner {
         let mut creds = self.credentials.borrow_mut();
         let sig: &str = match &mut *creds {
             Credentials::Fixed(s) => s,
-            Credentials::Signed { secret_key, ttl, current } => {
+            Credentials::Signed {
+                secret_key,
+                ttl,
+                current,
+            } => {
                 let now = (now_ms() / 1000.0) as u64;
                 // Renew when 90% of the lifetime has passed, so no request carries a sig
                 // that expires in flight.
@@ -86,7 +101,9 @@ impl ClientInner {
                 prefixes.len() - 1
             }
         };
-        let Some((_, built_for, prefix)) = prefixes.get_mut(at) else { return Ok(()) };
+        let Some((_, built_for, prefix)) = prefixes.get_mut(at) else {
+            return Ok(());
+        };
         if built_for.as_str() != sig || prefix.is_empty() {
             *prefix = request_url_prefix(&self.base, api, &self.caller, sig);
             *built_for = sig.to_string();
@@ -124,33 +141,55 @@ const ABORT: u32 = 4;
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
 fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
-    let (fetch, timeout_ms, progress) = (client.fetch.clone(), client.timeout_ms, job.reports_progress());
+    let (fetch, timeout_ms, progress) = (
+        client.fetch.clone(),
+        client.timeout_ms,
+        job.reports_progress(),
+    );
     let mut state = Some((client, job));
-    let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(move |op, n: f64, a: JsValue, b: JsValue| {
-        let Some((client, job)) = state.as_mut() else { return Ok(JsValue::UNDEFINED) };
-        match op {
-            POLL => return Ok(poll(client, job.as_mut(), n)),
-            ANSWER => {
-                let answer = (a.as_f64().unwrap_or(0.0) as u16, b.unchecked_into::<Uint8Array>().to_vec());
-                job.on_answer(n as u64, now_ms(), Ok(answer), random_u32());
+    let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
+        move |op, n: f64, a: JsValue, b: JsValue| {
+            let Some((client, job)) = state.as_mut() else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            match op {
+                POLL => return Ok(poll(client, job.as_mut(), n)),
+                ANSWER => {
+                    let answer = (
+                        a.as_f64().unwrap_or(0.0) as u16,
+                        b.unchecked_into::<Uint8Array>().to_vec(),
+                    );
+                    job.on_answer(n as u64, now_ms(), Ok(answer), random_u32());
+                }
+                FAIL => {
+                    let kind = match a.as_string().as_deref() {
+                        Some("timeout") => ErrorKind::Timeout,
+                        Some("aborted") => ErrorKind::Aborted,
+                        Some("network") => ErrorKind::Network,
+                        _ => ErrorKind::Protocol,
+                    };
+                    let e = RecallError::new(kind, b.as_string().unwrap_or_default())
+                        .with_api(job.api().path());
+                    job.on_answer(n as u64, now_ms(), Err(e), random_u32());
+                }
+                AFTER => job.after_answers(),
+                ABORT => job.abort(),
+                _ => {
+                    return state
+                        .take()
+                        .map_or(Ok(JsValue::UNDEFINED), |(_, job)| job.finish())
+                }
             }
-            FAIL => {
-                let kind = match a.as_string().as_deref() {
-                    Some("timeout") => ErrorKind::Timeout,
-                    Some("aborted") => ErrorKind::Aborted,
-                    Some("network") => ErrorKind::Network,
-                    _ => ErrorKind::Protocol,
-                };
-                let e = RecallError::new(kind, b.as_string().unwrap_or_default()).with_api(job.api().path());
-                job.on_answer(n as u64, now_ms(), Err(e), random_u32());
-            }
-            AFTER => job.after_answers(),
-            ABORT => job.abort(),
-            _ => return state.take().map_or(Ok(JsValue::UNDEFINED), |(_, job)| job.finish()),
-        }
-        Ok(JsValue::UNDEFINED)
-    });
-    run_job(step.into_js_value(), &fetch, timeout_ms, &signal.unwrap_or(JsValue::UNDEFINED), progress)
+            Ok(JsValue::UNDEFINED)
+        },
+    );
+    run_job(
+        step.into_js_value(),
+        &fetch,
+        timeout_ms,
+        &signal.unwrap_or(JsValue::UNDEFINED),
+        progress,
+    )
 }
 
 /// One POLL step: `"id url body"` to send (the URL has no spaces), a deadline (ms) to sleep
@@ -171,7 +210,12 @@ fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
                 Ok(()) => JsValue::from_str(&out),
                 Err(e) => {
                     // The slot is spent; report the failure so the job settles or retries it.
-                    job.on_answer(req.request_id, now_ms(), Err(e.with_api(api.path())), random_u32());
+                    job.on_answer(
+                        req.request_id,
+                        now_ms(),
+                        Err(e.with_api(api.path())),
+                        random_u32(),
+                    );
                     JsValue::FALSE
                 }
             }
@@ -204,7 +248,15 @@ impl Drive for GroupDrive {
         // The job only plans 1..=10 valid seqs per request; anything else gets the checks
         // (and the error) of a freshly built request.
         if req.msg_seqs.is_empty() || req.msg_seqs.len() > requests::MAX_SEQS_PER_RECALL {
-            out.push_str(&GroupRecall::new(&self.group_id, &req.msg_seqs, self.topic_id.as_deref(), self.reason.as_deref())?.body());
+            out.push_str(
+                &GroupRecall::new(
+                    &self.group_id,
+                    &req.msg_seqs,
+                    self.topic_id.as_deref(),
+                    self.reason.as_deref(),
+                )?
+                .body(),
+            );
         } else {
             self.template.write_body(&req.msg_seqs, out);
         }
@@ -229,13 +281,21 @@ impl Drive for GroupDrive {
         }
     }
     fn finish(self: Box<Self>) -> JsResult<JsValue> {
-        let GroupDrive { job, group_id, topic_id, .. } = *self;
+        let GroupDrive {
+            job,
+            group_id,
+            topic_id,
+            ..
+        } = *self;
         let report = job.finish();
         let js = report_js(&report, &group_id, topic_id.as_deref());
         // Nothing recalled because of one job-wide error, or aborted: reject, with the
         // full accounting attached as `error.report`.
         let failure = if report.aborted {
-            Some(RecallError::new(ErrorKind::Aborted, "the operation was aborted").with_api(Api::GroupMsgRecall.path()))
+            Some(
+                RecallError::new(ErrorKind::Aborted, "the operation was aborted")
+                    .with_api(Api::GroupMsgRecall.path()),
+            )
         } else if report.recalled == 0 {
             report.job_error.clone()
         } else {
@@ -273,7 +333,12 @@ impl Drive for SingleDrive {
     }
     fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
         let parse = self.parse;
-        self.job.on_response(id, now, answer.and_then(|(status, body)| parse(status, &body)), random);
+        self.job.on_response(
+            id,
+            now,
+            answer.and_then(|(status, body)| parse(status, &body)),
+            random,
+        );
     }
     fn abort(&mut self) {
         self.job.abort();
@@ -322,7 +387,13 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
     let mut messages = String::with_capacity(2 + table.iter().map(|m| m.len() + 3).sum::<usize>());
     write_array(&mut messages, &table, |out, m| write_str(out, m));
     let topic = topic_id.map_or(JsValue::UNDEFINED, JsValue::from_str);
-    let counts = [r.requested as f64, r.recalled as f64, r.failed as f64, r.requests as f64, r.retries as f64];
+    let counts = [
+        r.requested as f64,
+        r.recalled as f64,
+        r.failed as f64,
+        r.requests as f64,
+        r.retries as f64,
+    ];
     make_report(group_id, &topic, &counts, &data, &messages)
 }
 
@@ -338,7 +409,10 @@ fn signal_opt(o: &Opts) -> Result<Option<JsValue>> {
     }
     let has = |k: &str| js_sys::Reflect::has(&s, &k.into()).unwrap_or(false);
     if !s.is_object() || !has("aborted") || !has("addEventListener") {
-        return Err(RecallError::invalid_input("signal", format!("must be an AbortSignal, got {}", type_name(&s))));
+        return Err(RecallError::invalid_input(
+            "signal",
+            format!("must be an AbortSignal, got {}", type_name(&s)),
+        ));
     }
     Ok(Some(s))
 }
@@ -354,7 +428,13 @@ fn msg_seq(field: &str, v: &JsValue) -> Result<u64> {
     if v.as_f64().is_some() {
         return to_int(field, v, 1, MAX_SAFE_INTEGER);
     }
-    Err(RecallError::invalid_input(field, format!("must be a number, bigint or decimal string, got {}", type_name(v))))
+    Err(RecallError::invalid_input(
+        field,
+        format!(
+            "must be a number, bigint or decimal string, got {}",
+            type_name(v)
+        ),
+    ))
 }
 
 fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
@@ -362,7 +442,13 @@ fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
         return Err(RecallError::invalid_input("msgSeqs", "is required"));
     }
     if v.is_string() || !v.is_object() {
-        return Err(RecallError::invalid_input("msgSeqs", format!("must be an array or iterable of MsgSeqs, got {}", type_name(v))));
+        return Err(RecallError::invalid_input(
+            "msgSeqs",
+            format!(
+                "must be an array or iterable of MsgSeqs, got {}",
+                type_name(v)
+            ),
+        ));
     }
     let arr = if Array::is_array(v) {
         v.clone().unchecked_into::<Array>()
@@ -374,14 +460,19 @@ fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
         return Err(RecallError::invalid_input("msgSeqs", "must not be empty"));
     }
     if arr.length() > MAX_SEQS_PER_CALL {
-        return Err(RecallError::invalid_input("msgSeqs", format!("has more than {MAX_SEQS_PER_CALL} entries")));
+        return Err(RecallError::invalid_input(
+            "msgSeqs",
+            format!("has more than {MAX_SEQS_PER_CALL} entries"),
+        ));
     }
     (0..arr.length())
         .map(|i| {
             let v = arr.get(i);
             match v.as_f64() {
                 // The common case, without building a field name that is only needed for errors.
-                Some(f) if f >= 1.0 && f <= MAX_SAFE_INTEGER as f64 && f.fract() == 0.0 => Ok(f as u64),
+                Some(f) if f >= 1.0 && f <= MAX_SAFE_INTEGER as f64 && f.fract() == 0.0 => {
+                    Ok(f as u64)
+                }
                 _ => msg_seq(&format!("msgSeqs[{i}]"), &v),
             }
         })
@@ -395,7 +486,9 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
     let caller = Caller::new(sdk_app_id, &identifier)?;
     let user_sig = o.opt_string("userSig")?;
     let secret_key = o.opt_string("secretKey")?;
-    let ttl = o.opt_int("userSigTtlSeconds", 60, usersig::MAX_EXPIRE_SECONDS)?.unwrap_or(DEFAULT_USERSIG_TTL);
+    let ttl = o
+        .opt_int("userSigTtlSeconds", 60, usersig::MAX_EXPIRE_SECONDS)?
+        .unwrap_or(DEFAULT_USERSIG_TTL);
     let credentials = match (secret_key, user_sig) {
         (Some(key), first) => {
             if in_browser() {
@@ -405,20 +498,44 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
                 ));
             }
             // Check the key signs at all before any request goes out.
-            usersig::generate(&usersig::SignRequest { sdk_app_id, secret_key: &key, identifier: &identifier, expire_seconds: ttl, user_buf: None, now: 0 })?;
+            usersig::generate(&usersig::SignRequest {
+                sdk_app_id,
+                secret_key: &key,
+                identifier: &identifier,
+                expire_seconds: ttl,
+                user_buf: None,
+                now: 0,
+            })?;
             let current = first.map(|s| (s, (now_ms() / 1000.0) as u64));
-            Credentials::Signed { secret_key: key, ttl, current }
+            Credentials::Signed {
+                secret_key: key,
+                ttl,
+                current,
+            }
         }
         (None, Some(sig)) => {
             if sig.is_empty() || sig.len() > 8192 || !sig.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(RecallError::invalid_input("userSig", "must be a non-empty UserSig string"));
+                return Err(RecallError::invalid_input(
+                    "userSig",
+                    "must be a non-empty UserSig string",
+                ));
             }
             Credentials::Fixed(sig)
         }
-        (None, None) => return Err(RecallError::invalid_input("userSig", "give userSig or (server side) secretKey")),
+        (None, None) => {
+            return Err(RecallError::invalid_input(
+                "userSig",
+                "give userSig or (server side) secretKey",
+            ))
+        }
     };
     let base = match (o.opt_string("region")?, o.opt_string("baseUrl")?) {
-        (Some(_), Some(_)) => return Err(RecallError::invalid_input("baseUrl", "give region or baseUrl, not both")),
+        (Some(_), Some(_)) => {
+            return Err(RecallError::invalid_input(
+                "baseUrl",
+                "give region or baseUrl, not both",
+            ))
+        }
         (Some(r), None) => BaseUrl::region(Region::parse(&r)?),
         (None, Some(u)) => BaseUrl::custom(&u)?,
         (None, None) => BaseUrl::region(Region::China),
@@ -427,18 +544,33 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         v if v.is_undefined() || v.is_null() => DEFAULT_MAX_REQUESTS_PER_SECOND,
         v => match v.as_f64() {
             Some(r) if r.is_finite() && r > 0.0 && r <= 100_000.0 => r,
-            _ => return Err(RecallError::invalid_input("maxRequestsPerSecond", "must be a number above 0 and at most 100000")),
+            _ => {
+                return Err(RecallError::invalid_input(
+                    "maxRequestsPerSecond",
+                    "must be a number above 0 and at most 100000",
+                ))
+            }
         },
     };
-    let max_in_flight = o.opt_int("maxInFlight", 1, 1024)?.map(|n| n as usize).unwrap_or_else(|| default_max_in_flight(rate));
-    let timeout_ms = o.opt_int("timeoutMs", 1, 600_000)?.unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
+    let max_in_flight = o
+        .opt_int("maxInFlight", 1, 1024)?
+        .map(|n| n as usize)
+        .unwrap_or_else(|| default_max_in_flight(rate));
+    let timeout_ms = o
+        .opt_int("timeoutMs", 1, 600_000)?
+        .unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
     let mut retry = RetryPolicy::default();
     if let Some(n) = o.opt_int("maxRetries", 0, 20)? {
         retry.max_retries = n as u32;
     }
     let fetch = match o.get("fetch")? {
         v if v.is_undefined() || v.is_null() => None,
-        v => Some(v.dyn_into::<Function>().map_err(|v| RecallError::invalid_input("fetch", format!("must be a function, got {}", type_name(&v))))?),
+        v => Some(v.dyn_into::<Function>().map_err(|v| {
+            RecallError::invalid_input(
+                "fetch",
+                format!("must be a function, got {}", type_name(&v)),
+            )
+        })?),
     };
     let can_resign = matches!(credentials, Credentials::Signed { .. });
     Ok(ClientInner {
@@ -446,7 +578,11 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         base,
         credentials: RefCell::new(credentials),
         pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(rate))),
-        job: JobConfig { max_in_flight, retry, can_resign },
+        job: JobConfig {
+            max_in_flight,
+            retry,
+            can_resign,
+        },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
@@ -462,7 +598,11 @@ pub struct RecallClient {
 impl RecallClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> JsResult<RecallClient> {
-        read_options(&options).map(|inner| RecallClient { inner: Rc::new(inner) }).map_err(|e| to_js(&e))
+        read_options(&options)
+            .map(|inner| RecallClient {
+                inner: Rc::new(inner),
+            })
+            .map_err(|e| to_js(&e))
     }
 
     /// `recallGroupMessages({ groupId, msgSeqs, topicId?, reason?, signal?, onProgress? })`
@@ -477,59 +617,85 @@ impl RecallClient {
     /// `recallGroupMessagesBySender({ groupId, senderAccount, topicId?, signal? })`
     #[wasm_bindgen(js_name = recallGroupMessagesBySender)]
     pub fn recall_group_messages_by_sender(&self, args: JsValue) -> Promise {
-        self.single(&args, &|o| {
-            let req = SenderRecall::new(&o.string("groupId")?, &o.string("senderAccount")?, o.opt_string("topicId")?.as_deref())?;
-            Ok((req.api(), req.body()))
-        }, |status, body| parse_sender_recall(status, body).map(|()| JsValue::UNDEFINED))
+        self.single(
+            &args,
+            &|o| {
+                let req = SenderRecall::new(
+                    &o.string("groupId")?,
+                    &o.string("senderAccount")?,
+                    o.opt_string("topicId")?.as_deref(),
+                )?;
+                Ok((req.api(), req.body()))
+            },
+            |status, body| parse_sender_recall(status, body).map(|()| JsValue::UNDEFINED),
+        )
     }
 
     /// `recallC2CMessage({ fromAccount, toAccount, msgKey, signal? })`
     #[wasm_bindgen(js_name = recallC2CMessage)]
     pub fn recall_c2c_message(&self, args: JsValue) -> Promise {
-        self.single(&args, &|o| {
-            let req = C2CWithdraw::new(&o.string("fromAccount")?, &o.string("toAccount")?, &o.string("msgKey")?)?;
-            Ok((req.api(), req.body()))
-        }, |status, body| {
-            let out = parse_c2c_withdraw(status, body)?;
-            let o = Object::new();
-            set(&o, "alreadyRecalled", out.already_recalled.into());
-            Ok(o.into())
-        })
+        self.single(
+            &args,
+            &|o| {
+                let req = C2CWithdraw::new(
+                    &o.string("fromAccount")?,
+                    &o.string("toAccount")?,
+                    &o.string("msgKey")?,
+                )?;
+                Ok((req.api(), req.body()))
+            },
+            |status, body| {
+                let out = parse_c2c_withdraw(status, body)?;
+                let o = Object::new();
+                set(&o, "alreadyRecalled", out.already_recalled.into());
+                Ok(o.into())
+            },
+        )
     }
 
     /// `getGroupHistory({ groupId, count?, beforeSeq?, topicId?, withRecalled?, signal? })`
     #[wasm_bindgen(js_name = getGroupHistory)]
     pub fn get_group_history(&self, args: JsValue) -> Promise {
-        self.single(&args, &|o| {
-            let before = match o.get("beforeSeq")? {
-                v if v.is_undefined() || v.is_null() => None,
-                v => Some(msg_seq("beforeSeq", &v)?),
-            };
-            let req = GroupHistoryQuery::new(
-                &o.string("groupId")?,
-                o.opt_int("count", 1, requests::MAX_GROUP_HISTORY_COUNT)?.unwrap_or(requests::MAX_GROUP_HISTORY_COUNT),
-                before,
-                o.opt_bool("withRecalled")?.unwrap_or(false),
-                o.opt_string("topicId")?.as_deref(),
-            )?;
-            Ok((req.api(), req.body()))
-        }, |status, body| to_plain_js(&parse_group_history(status, body)?))
+        self.single(
+            &args,
+            &|o| {
+                let before = match o.get("beforeSeq")? {
+                    v if v.is_undefined() || v.is_null() => None,
+                    v => Some(msg_seq("beforeSeq", &v)?),
+                };
+                let req = GroupHistoryQuery::new(
+                    &o.string("groupId")?,
+                    o.opt_int("count", 1, requests::MAX_GROUP_HISTORY_COUNT)?
+                        .unwrap_or(requests::MAX_GROUP_HISTORY_COUNT),
+                    before,
+                    o.opt_bool("withRecalled")?.unwrap_or(false),
+                    o.opt_string("topicId")?.as_deref(),
+                )?;
+                Ok((req.api(), req.body()))
+            },
+            |status, body| to_plain_js(&parse_group_history(status, body)?),
+        )
     }
 
     /// `getC2CHistory({ operatorAccount, peerAccount, minTime, maxTime, maxCount?, lastMsgKey?, signal? })`
     #[wasm_bindgen(js_name = getC2CHistory)]
     pub fn get_c2c_history(&self, args: JsValue) -> Promise {
-        self.single(&args, &|o| {
-            let req = C2CHistoryQuery::new(
-                &o.string("operatorAccount")?,
-                &o.string("peerAccount")?,
-                o.opt_int("maxCount", 1, requests::MAX_C2C_HISTORY_COUNT)?.unwrap_or(requests::MAX_C2C_HISTORY_COUNT),
-                o.int("minTime", 0, u32::MAX as u64)?,
-                o.int("maxTime", 0, u32::MAX as u64)?,
-                o.opt_string("lastMsgKey")?.as_deref(),
-            )?;
-            Ok((req.api(), req.body()))
-        }, |status, body| to_plain_js(&parse_c2c_history(status, body)?))
+        self.single(
+            &args,
+            &|o| {
+                let req = C2CHistoryQuery::new(
+                    &o.string("operatorAccount")?,
+                    &o.string("peerAccount")?,
+                    o.opt_int("maxCount", 1, requests::MAX_C2C_HISTORY_COUNT)?
+                        .unwrap_or(requests::MAX_C2C_HISTORY_COUNT),
+                    o.int("minTime", 0, u32::MAX as u64)?,
+                    o.int("maxTime", 0, u32::MAX as u64)?,
+                    o.opt_string("lastMsgKey")?.as_deref(),
+                )?;
+                Ok((req.api(), req.body()))
+            },
+            |status, body| to_plain_js(&parse_c2c_history(status, body)?),
+        )
     }
 }
 
@@ -543,20 +709,50 @@ impl RecallClient {
         let signal = signal_opt(&o)?;
         let on_progress = match o.get("onProgress")? {
             v if v.is_undefined() || v.is_null() => None,
-            v => Some(v.dyn_into::<Function>().map_err(|v| RecallError::invalid_input("onProgress", format!("must be a function, got {}", type_name(&v))))?),
+            v => Some(v.dyn_into::<Function>().map_err(|v| {
+                RecallError::invalid_input(
+                    "onProgress",
+                    format!("must be a function, got {}", type_name(&v)),
+                )
+            })?),
         };
         // Validate group, topic and reason once, with the first batch, before sending.
-        let template = GroupRecall::new(&group_id, &seqs[..seqs.len().min(1)], topic_id.as_deref(), reason.as_deref())?.template();
+        let template = GroupRecall::new(
+            &group_id,
+            &seqs[..seqs.len().min(1)],
+            topic_id.as_deref(),
+            reason.as_deref(),
+        )?
+        .template();
         let job = GroupRecallJob::new(&seqs, self.inner.job.clone())?;
-        Ok((GroupDrive { job, group_id, topic_id, reason, template, on_progress }, signal))
+        Ok((
+            GroupDrive {
+                job,
+                group_id,
+                topic_id,
+                reason,
+                template,
+                on_progress,
+            },
+            signal,
+        ))
     }
 
     /// A single-request call: `build` validates and describes it, `parse` reads the answer.
-    fn single(&self, args: &JsValue, build: &dyn Fn(&Opts) -> Result<(Api, String)>, parse: fn(u16, &[u8]) -> Result<JsValue>) -> Promise {
+    fn single(
+        &self,
+        args: &JsValue,
+        build: &dyn Fn(&Opts) -> Result<(Api, String)>,
+        parse: fn(u16, &[u8]) -> Result<JsValue>,
+    ) -> Promise {
         let prepared = Opts::new(args, "args").and_then(|o| Ok((build(&o)?, signal_opt(&o)?)));
         match prepared {
             Ok(((api, body), signal)) => {
-                let drive = SingleDrive { job: SingleJob::new(api, self.inner.job.clone()), body, parse };
+                let drive = SingleDrive {
+                    job: SingleJob::new(api, self.inner.job.clone()),
+                    body,
+                    parse,
+                };
                 run(self.inner.clone(), Box::new(drive), signal)
             }
             Err(e) => reject(e),

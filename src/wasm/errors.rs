@@ -2,12 +2,19 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::core::error::RecallError;
+use chat_recall_core::error::RecallError;
 
 #[wasm_bindgen(module = "/src/wasm/recall_error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeRecallError)]
-    fn make_recall_error(kind: &str, code: f64, info: &str, api: &str, retryable: bool, http_status: JsValue) -> JsValue;
+    fn make_recall_error(
+        kind: &str,
+        code: f64,
+        info: &str,
+        api: &str,
+        retryable: bool,
+        http_status: JsValue,
+    ) -> JsValue;
 }
 
 /// The JS error object for a core error.
@@ -16,7 +23,14 @@ pub fn to_js(e: &RecallError) -> JsValue {
         Some(s) => JsValue::from_f64(s as f64),
         None => JsValue::UNDEFINED,
     };
-    make_recall_error(e.kind.as_str(), e.code as f64, &e.info, &e.api, e.retryable, status)
+    make_recall_error(
+        e.kind.as_str(),
+        e.code as f64,
+        &e.info,
+        &e.api,
+        e.retryable,
+        status,
+    )
 }
 
 /// `Result` as wasm-bindgen exports want it: the error side is already a JS `RecallError`.

@@ -6,9 +6,9 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::{IntoJsResult, JsResult};
 use super::input::{now_seconds, Opts};
-use crate::core::error::{RecallError, Result};
-use crate::core::json::ToJson;
-use crate::core::{usersig, webhook};
+use chat_recall_core::error::{RecallError, Result};
+use chat_recall_core::json::ToJson;
+use chat_recall_core::{usersig, webhook};
 
 const MAX_SDK_APP_ID: u64 = u32::MAX as u64;
 /// Webhook bodies are small JSON documents; anything bigger is refused unread.
@@ -17,7 +17,8 @@ const MAX_CALLBACK_BODY: usize = 64 * 1024;
 /// Plain JS objects from core results, through JSON text written by `core::json`: one
 /// `JSON.parse` per result is fast and costs less code than building objects field by field.
 pub fn to_plain_js<T: ToJson + ?Sized>(v: &T) -> Result<JsValue> {
-    js_sys::JSON::parse(&v.to_json()).map_err(|_| RecallError::protocol("could not decode a result"))
+    js_sys::JSON::parse(&v.to_json())
+        .map_err(|_| RecallError::protocol("could not decode a result"))
 }
 
 pub fn set(obj: &Object, key: &str, value: JsValue) {
@@ -38,7 +39,9 @@ fn generate(options: &JsValue) -> Result<String> {
     let identifier = o.string("identifier")?;
     let expire_seconds = o.int("expireSeconds", 1, usersig::MAX_EXPIRE_SECONDS)?;
     let user_buf = o.opt_bytes("userBuf", 1024)?;
-    let now = o.opt_int("now", 0, u32::MAX as u64 * 4)?.unwrap_or_else(now_seconds);
+    let now = o
+        .opt_int("now", 0, u32::MAX as u64 * 4)?
+        .unwrap_or_else(now_seconds);
     usersig::generate(&usersig::SignRequest {
         sdk_app_id,
         secret_key: &secret_key,
@@ -61,7 +64,9 @@ fn verify(options: &JsValue) -> Result<JsValue> {
     let secret_key = o.string("secretKey")?;
     let identifier = o.string("identifier")?;
     let user_sig = o.string("userSig")?;
-    let now = o.opt_int("now", 0, u32::MAX as u64 * 4)?.unwrap_or_else(now_seconds);
+    let now = o
+        .opt_int("now", 0, u32::MAX as u64 * 4)?
+        .unwrap_or_else(now_seconds);
     let info = usersig::verify(sdk_app_id, &secret_key, &identifier, &user_sig, now)?;
     let out = Object::new();
     set(&out, "time", JsValue::from_f64(info.time as f64));
@@ -85,8 +90,12 @@ fn parse(options: &JsValue) -> Result<JsValue> {
     let body = o.bytes("body", MAX_CALLBACK_BODY)?;
     let sdk_app_id = o.int("sdkAppId", 1, MAX_SDK_APP_ID)?;
     let token = o.opt_string("token")?;
-    let now = o.opt_int("now", 0, u32::MAX as u64 * 4)?.unwrap_or_else(now_seconds);
-    let max_skew_seconds = o.opt_int("maxSkewSeconds", 0, 86_400)?.unwrap_or(webhook::DEFAULT_MAX_SKEW_SECONDS);
+    let now = o
+        .opt_int("now", 0, u32::MAX as u64 * 4)?
+        .unwrap_or_else(now_seconds);
+    let max_skew_seconds = o
+        .opt_int("maxSkewSeconds", 0, 86_400)?
+        .unwrap_or(webhook::DEFAULT_MAX_SKEW_SECONDS);
     let event = webhook::parse_callback(&webhook::CallbackInput {
         url: &url,
         body: &body,

@@ -5,7 +5,7 @@
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::error::{RecallError, Result};
+use chat_recall_core::error::{RecallError, Result};
 
 /// Longest string accepted for any single field (webhook bodies have their own cap).
 pub const MAX_STRING_BYTES: usize = 64 * 1024;
@@ -20,7 +20,13 @@ pub fn type_name(v: &JsValue) -> String {
         "null".into()
     } else if let Some(n) = v.as_f64() {
         // No float formatting here: it would pull ~15 KB of formatting code into the wasm.
-        if n.is_nan() { "NaN".into() } else if n.is_infinite() { "an infinite number".into() } else { "a number".into() }
+        if n.is_nan() {
+            "NaN".into()
+        } else if n.is_infinite() {
+            "an infinite number".into()
+        } else {
+            "a number".into()
+        }
     } else if v.is_string() {
         "a string".into()
     } else if v.is_bigint() {
@@ -52,7 +58,10 @@ impl Opts {
         if !v.is_object() || js_sys::Array::is_array(v) || v.is_function() {
             return Err(wrong(what, "an object", v));
         }
-        Ok(Opts { obj: v.clone().unchecked_into(), prefix: "" })
+        Ok(Opts {
+            obj: v.clone().unchecked_into(),
+            prefix: "",
+        })
     }
 
     /// The raw value of a property; a throwing getter becomes an error, not a JS exception.
@@ -67,7 +76,11 @@ impl Opts {
 
     fn present(&self, name: &str) -> Result<Option<JsValue>> {
         let v = self.get(name)?;
-        Ok(if v.is_undefined() || v.is_null() { None } else { Some(v) })
+        Ok(if v.is_undefined() || v.is_null() {
+            None
+        } else {
+            Some(v)
+        })
     }
 
     pub fn string(&self, name: &str) -> Result<String> {
@@ -104,7 +117,10 @@ impl Opts {
     pub fn opt_bool(&self, name: &str) -> Result<Option<bool>> {
         match self.present(name)? {
             None => Ok(None),
-            Some(v) => v.as_bool().map(Some).ok_or_else(|| wrong(&self.field(name), "a boolean", &v)),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| wrong(&self.field(name), "a boolean", &v)),
         }
     }
 
@@ -125,17 +141,24 @@ impl Opts {
 pub fn to_string(field: &str, v: &JsValue) -> Result<String> {
     let s = v.as_string().ok_or_else(|| wrong(field, "a string", v))?;
     if s.len() > MAX_STRING_BYTES {
-        return Err(RecallError::invalid_input(field, format!("is longer than {MAX_STRING_BYTES} bytes")));
+        return Err(RecallError::invalid_input(
+            field,
+            format!("is longer than {MAX_STRING_BYTES} bytes"),
+        ));
     }
     Ok(s)
 }
 
 /// A JS number (finite, whole, non-negative) or bigint as an integer in `min..=max`.
 pub fn to_int(field: &str, v: &JsValue, min: u64, max: u64) -> Result<u64> {
-    let range = || RecallError::invalid_input(field, format!("must be an integer in {min}..={max}"));
+    let range =
+        || RecallError::invalid_input(field, format!("must be an integer in {min}..={max}"));
     let n = if let Some(f) = v.as_f64() {
         if !f.is_finite() || f.fract() != 0.0 {
-            return Err(RecallError::invalid_input(field, format!("must be a whole number, got {}", type_name(v))));
+            return Err(RecallError::invalid_input(
+                field,
+                format!("must be a whole number, got {}", type_name(v)),
+            ));
         }
         if f < 0.0 || f > MAX_SAFE_INTEGER as f64 {
             return Err(range());
@@ -156,7 +179,11 @@ pub fn to_int(field: &str, v: &JsValue, min: u64, max: u64) -> Result<u64> {
 /// `String(v)` without going through user-defined `toString` for non-primitive values.
 pub fn js_string(v: &JsValue) -> String {
     if let Some(b) = v.dyn_ref::<js_sys::BigInt>() {
-        return b.to_string(10).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        return b
+            .to_string(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
     }
     v.as_string().unwrap_or_default()
 }
@@ -174,13 +201,23 @@ pub fn to_bytes(field: &str, v: &JsValue, max: usize) -> Result<Vec<u8>> {
     } else if let Some(b) = v.dyn_ref::<js_sys::ArrayBuffer>() {
         Uint8Array::new(b)
     } else if let Some(view) = v.dyn_ref::<js_sys::DataView>() {
-        Uint8Array::new_with_byte_offset_and_length(&view.buffer(), view.byte_offset() as u32, view.byte_length() as u32)
+        Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset() as u32,
+            view.byte_length() as u32,
+        )
     } else if js_sys::ArrayBuffer::is_view(v) {
         let view: &js_sys::Uint8Array = v.unchecked_ref();
         // Any typed array: reinterpret its bytes.
-        let buf = Reflect::get(v, &"buffer".into()).ok().and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok());
+        let buf = Reflect::get(v, &"buffer".into())
+            .ok()
+            .and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok());
         match buf {
-            Some(b) => Uint8Array::new_with_byte_offset_and_length(&b, view.byte_offset(), view.byte_length()),
+            Some(b) => Uint8Array::new_with_byte_offset_and_length(
+                &b,
+                view.byte_offset(),
+                view.byte_length(),
+            ),
             None => return Err(wrong(field, "a string, Uint8Array or ArrayBuffer", v)),
         }
     } else {

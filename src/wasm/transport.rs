@@ -15,7 +15,13 @@ extern "C" {
     /// what the final step returns, rejects with what it throws.
     #[wasm_bindgen(js_name = runJob)]
     /// `progress`: call the AFTER step after answers were fed (an `onProgress` callback).
-    pub fn run_job(step: JsValue, fetch: &JsValue, timeout_ms: f64, signal: &JsValue, progress: bool) -> Promise;
+    pub fn run_job(
+        step: JsValue,
+        fetch: &JsValue,
+        timeout_ms: f64,
+        signal: &JsValue,
+        progress: bool,
+    ) -> Promise;
 
     /// A fresh u32 from the runtime's CSPRNG (crypto.getRandomValues), for `random` and jitter.
     /// A page or a browser worker (not Node, Deno or Cloudflare Workers): no secret key here.
@@ -29,7 +35,13 @@ extern "C" {
     /// requests, retries), its results as (seq, code, message index * 2 + ok) triples and
     /// the JSON array of messages the indices point into.
     #[wasm_bindgen(js_name = makeReport)]
-    pub fn make_report(group_id: &str, topic_id: &JsValue, counts: &[f64], results: &[f64], messages: &str) -> JsValue;
+    pub fn make_report(
+        group_id: &str,
+        topic_id: &JsValue,
+        counts: &[f64],
+        results: &[f64],
+        messages: &str,
+    ) -> JsValue;
 }
 
 /// Milliseconds on the JS clock. The only clock the client reads.

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chat_recall::core::usersig::{generate, SignRequest};
+use chat_recall_core::usersig::{generate, SignRequest};
 use serde_json::Value;
 
 pub const APPID: u64 = 1400000000;
@@ -27,11 +27,22 @@ impl Drop for Emu {
 }
 
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 pub fn sig_for(identifier: &str, key: &str, time: u64, expire: u64) -> String {
-    generate(&SignRequest { sdk_app_id: APPID, secret_key: key, identifier, expire_seconds: expire, user_buf: None, now: time }).unwrap()
+    generate(&SignRequest {
+        sdk_app_id: APPID,
+        secret_key: key,
+        identifier,
+        expire_seconds: expire,
+        user_buf: None,
+        now: time,
+    })
+    .unwrap()
 }
 
 pub fn admin_sig() -> String {
@@ -40,7 +51,18 @@ pub fn admin_sig() -> String {
 
 /// Start with the standard app, plus `extra` flags.
 pub fn start(extra: &[&str]) -> Emu {
-    let mut args = vec!["--listen", "127.0.0.1:0", "--sdkappid", "1400000000", "--admin", ADMIN, "--secret-key", KEY, "--seed", "1"];
+    let mut args = vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--sdkappid",
+        "1400000000",
+        "--admin",
+        ADMIN,
+        "--secret-key",
+        KEY,
+        "--seed",
+        "1",
+    ];
     args.extend_from_slice(extra);
     let mut child = Command::new(env!("CARGO_BIN_EXE_chat-recall-emulator"))
         .args(&args)
@@ -49,8 +71,14 @@ pub fn start(extra: &[&str]) -> Emu {
         .spawn()
         .expect("spawn emulator");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("bad first line {line:?}")).to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("bad first line {line:?}"))
+        .to_string();
     Emu { child, addr }
 }
 
@@ -63,11 +91,15 @@ pub struct Resp {
 impl Resp {
     /// A header's value (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -75,15 +107,25 @@ impl Resp {
 pub fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
     let mut status_line = String::new();
     if r.read_line(&mut status_line)? == 0 {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "closed",
+        ));
     }
-    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad status"))?;
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status"))?;
     let mut len = 0usize;
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
         if r.read_line(&mut h)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed in headers"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed in headers",
+            ));
         }
         let h = h.trim_end();
         if h.is_empty() {
@@ -98,7 +140,11 @@ pub fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<Resp> {
     }
     let mut body = vec![0; len];
     r.read_exact(&mut body)?;
-    Ok(Resp { status, headers, body })
+    Ok(Resp {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub fn raw(addr: &str, method: &str, target: &str, body: &[u8]) -> std::io::Result<Resp> {
@@ -112,7 +158,7 @@ pub fn raw(addr: &str, method: &str, target: &str, body: &[u8]) -> std::io::Resu
 
 pub fn query(sig: &str, random: &str) -> String {
     let mut q = String::new();
-    chat_recall::core::endpoint::percent_encode_into(&mut q, sig);
+    chat_recall_core::endpoint::percent_encode_into(&mut q, sig);
     format!("sdkappid={APPID}&identifier={ADMIN}&usersig={q}&random={random}&contenttype=json")
 }
 
@@ -122,13 +168,30 @@ pub fn call(emu: &Emu, api: &str, body: &Value) -> Value {
 }
 
 pub fn call_q(emu: &Emu, api: &str, q: &str, body: &Value) -> Value {
-    let r = raw(&emu.addr, "POST", &format!("/v4/{api}?{q}"), body.to_string().as_bytes()).unwrap();
+    let r = raw(
+        &emu.addr,
+        "POST",
+        &format!("/v4/{api}?{q}"),
+        body.to_string().as_bytes(),
+    )
+    .unwrap();
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
 }
 
 pub fn stats(emu: &Emu, arrivals: bool) -> Value {
-    raw(&emu.addr, "GET", if arrivals { "/_emulator/stats?arrivals=1" } else { "/_emulator/stats" }, b"").unwrap().json()
+    raw(
+        &emu.addr,
+        "GET",
+        if arrivals {
+            "/_emulator/stats?arrivals=1"
+        } else {
+            "/_emulator/stats"
+        },
+        b"",
+    )
+    .unwrap()
+    .json()
 }
 
 pub fn code(v: &Value) -> i64 {
@@ -146,10 +209,20 @@ impl Conn {
     pub fn new(addr: &str) -> Conn {
         let s = TcpStream::connect(addr).unwrap();
         s.set_nodelay(true).unwrap();
-        Conn { w: s.try_clone().unwrap(), r: BufReader::new(s), host: addr.to_string() }
+        Conn {
+            w: s.try_clone().unwrap(),
+            r: BufReader::new(s),
+            host: addr.to_string(),
+        }
     }
     pub fn post(&mut self, target: &str, body: &[u8]) -> Resp {
-        write!(self.w, "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n", self.host, body.len()).unwrap();
+        write!(
+            self.w,
+            "POST {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        )
+        .unwrap();
         self.w.write_all(body).unwrap();
         read_response(&mut self.r).unwrap()
     }

@@ -1,0 +1,513 @@
+//! The sans-IO request scheduler: decides *what* to send and *when*; the driver performs it.
+//!
+//! A job ([`SingleJob`] for one logical call, [`crate::bulk::GroupRecallJob`] for a bulk
+//! recall) is a state machine in the style of quinn-proto: it never reads a clock, draws a
+//! random number or does I/O. The driver (the wasm client) owns one [`Pacer`] per API
+//! ([`crate::pacer::PacerSet`]) shared by all its jobs, and runs this loop per job:
+//!
+//! ```text
+//! let pacer = client.pacers.get(job.api());
+//! loop {
+//!     match job.poll(now_ms(), pacer) {               // borrow the pacer only for the call
+//!         Action::Send(req) => {
+//!             // Build the URL/body for req.msg_seqs (group) or the call's request (single).
+//!             // If req.resign: renew the UserSig first (unless already renewed after this
+//!             //   request's previous attempt started).
+//!             // Start the fetch (with its timeout) WITHOUT awaiting it; remember
+//!             //   req.request_id. Then poll again at once: there may be more to send.
+//!         }
+//!         Action::WaitUntil(t) => {
+//!             // Nothing may start before t (pacing or backoff). Await whichever comes first:
+//!             //   a timer to t, or the next in-flight completion. Do not send before t.
+//!         }
+//!         Action::Idle => {
+//!             // Await the next in-flight completion (there is at least one).
+//!         }
+//!         Action::Done => break,   // job.finish() gives the result / report
+//!     }
+//!     // For every completion that arrived: job.on_response(request_id, now_ms(), result,
+//!     //   random_u32()), where result is Ok(parsed) for ErrorCode 0, else Err(RecallError)
+//!     //   (service ErrorCode, HTTP status, network error, or Timeout when the driver's timer
+//!     //   aborted the fetch). Group jobs: report progress when job.take_progress() is Some.
+//!     // On the caller's AbortSignal: job.abort(), abort the fetches, and poll once more
+//!     //   (it answers Done).
+//! }
+//! ```
+//!
+//! Every `Send` has consumed a pacer slot: the driver must start it (if it cannot, feed an
+//! error for that request id so the request is retried or settled). Responses for unknown or
+//! stale request ids are ignored, so late answers after `abort()` are harmless. `poll` after
+//! `on_response` also passes rate-limit feedback on to the shared pacer, so the loop above
+//! must poll after feeding responses (it does).
+//!
+//! `max_in_flight` is per job. The shared pacer bounds the request rate of all jobs together.
+
+use super::endpoint::Api;
+use super::error::{ErrorKind, RecallError};
+use super::pacer::{slows_pacer, Pacer, DEFAULT_MAX_REQUESTS_PER_SECOND};
+use super::retry::{Decision, RetryPolicy};
+
+/// The default concurrency for a ceiling of `rate` requests/s: enough in-flight requests to
+/// keep the ceiling with 250 ms of round-trip time (`rate/4`, 50 at 200/s), within 4..=64.
+pub fn default_max_in_flight(rate: f64) -> usize {
+    let rate = if rate.is_finite() && rate > 0.0 {
+        rate
+    } else {
+        DEFAULT_MAX_REQUESTS_PER_SECOND
+    };
+    ((rate / 4.0).ceil() as usize).clamp(4, 64)
+}
+
+/// Options of one job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobConfig {
+    /// Concurrent requests of this job (default 50; 0 is treated as 1).
+    pub max_in_flight: usize,
+    pub retry: RetryPolicy,
+    /// The driver holds a secret key and can renew an expired UserSig (70001).
+    pub can_resign: bool,
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            max_in_flight: default_max_in_flight(DEFAULT_MAX_REQUESTS_PER_SECOND),
+            retry: RetryPolicy::default(),
+            can_resign: false,
+        }
+    }
+}
+
+/// One request to start now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendRequest {
+    /// Identifies this attempt in `on_response`. Unique within the job.
+    pub request_id: u64,
+    /// 0 for the first attempt, then 1, 2, ...
+    pub attempt: u32,
+    /// The previous attempt failed with 70001: renew the UserSig before sending.
+    pub resign: bool,
+    /// The MsgSeqs of this request (group recall, 1..=10); empty for single-request jobs.
+    pub msg_seqs: Vec<u64>,
+}
+
+/// What the driver does next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Start this request now, then poll again.
+    Send(SendRequest),
+    /// Nothing can start before this time (ms); also wake on any completion.
+    WaitUntil(f64),
+    /// Wait for an in-flight response.
+    Idle,
+    /// Finished (or aborted): call `finish()`.
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum UnitState {
+    Fresh,
+    InFlight,
+    Waiting { ready_at: f64 },
+    Settled,
+}
+
+#[derive(Clone, Debug)]
+struct Unit {
+    state: UnitState,
+    /// Attempts sent so far.
+    attempts: u32,
+    /// Backoff retries used.
+    retries: u32,
+    resigned: bool,
+    resign_next: bool,
+}
+
+/// What the engine wants to do next (the job adds the payload).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Step {
+    Send {
+        unit: usize,
+        request_id: u64,
+        attempt: u32,
+        resign: bool,
+    },
+    WaitUntil(f64),
+    Idle,
+    Done,
+}
+
+/// The retry/pacing machinery shared by every job: a set of units of work (one request each,
+/// retried as needed), the in-flight table, and the counters.
+#[derive(Clone, Debug)]
+pub(crate) struct Engine {
+    cfg: JobConfig,
+    units: Vec<Unit>,
+    next_fresh: usize,
+    waiting: Vec<usize>,
+    in_flight: Vec<(u64, usize)>,
+    next_id: u64,
+    requests: u64,
+    retries: u64,
+    unsettled: usize,
+    aborted: bool,
+    rate_limited_at: Option<f64>,
+}
+
+impl Engine {
+    pub(crate) fn new(units: usize, mut cfg: JobConfig) -> Engine {
+        cfg.max_in_flight = cfg.max_in_flight.max(1);
+        let unit = Unit {
+            state: UnitState::Fresh,
+            attempts: 0,
+            retries: 0,
+            resigned: false,
+            resign_next: false,
+        };
+        Engine {
+            cfg,
+            units: vec![unit; units],
+            next_fresh: 0,
+            waiting: Vec::new(),
+            in_flight: Vec::new(),
+            next_id: 1,
+            requests: 0,
+            retries: 0,
+            unsettled: units,
+            aborted: false,
+            rate_limited_at: None,
+        }
+    }
+
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    pub(crate) fn retries(&self) -> u64 {
+        self.retries
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.aborted || self.unsettled == 0
+    }
+
+    pub(crate) fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Step {
+        if let Some(t) = self.rate_limited_at.take() {
+            pacer.on_rate_limited(t);
+        }
+        if self.is_done() {
+            return Step::Done;
+        }
+        // A unit whose backoff has passed goes first (finish what was started), else the next
+        // fresh unit, in order.
+        let mut ready: Option<(usize, f64)> = None; // (index in waiting, ready_at)
+        let mut earliest = f64::INFINITY;
+        for (wi, &u) in self.waiting.iter().enumerate() {
+            if let Some(Unit {
+                state: UnitState::Waiting { ready_at },
+                ..
+            }) = self.units.get(u)
+            {
+                let r = *ready_at;
+                if r <= now && ready.map_or(true, |(_, best)| r < best) {
+                    ready = Some((wi, r));
+                }
+                if r < earliest || earliest.is_nan() {
+                    earliest = r;
+                }
+            }
+        }
+        while self.next_fresh < self.units.len()
+            && self
+                .units
+                .get(self.next_fresh)
+                .is_some_and(|u| u.state != UnitState::Fresh)
+        {
+            self.next_fresh += 1;
+        }
+        let candidate = match ready {
+            Some((wi, _)) => self.waiting.get(wi).copied().map(|u| (u, Some(wi))),
+            None if self.next_fresh < self.units.len() => Some((self.next_fresh, None)),
+            None => None,
+        };
+        let Some((unit, waiting_index)) = candidate else {
+            if !self.waiting.is_empty() {
+                // NaN ready times cannot happen (delays are finite), but never spin on them.
+                return Step::WaitUntil(if earliest.is_finite() { earliest } else { now });
+            }
+            if !self.in_flight.is_empty() {
+                return Step::Idle;
+            }
+            // Unreachable by construction; settle nothing and stop rather than hang.
+            return Step::Done;
+        };
+        if self.in_flight.len() >= self.cfg.max_in_flight {
+            return Step::Idle;
+        }
+        if let Err(t) = pacer.try_acquire(now) {
+            return Step::WaitUntil(t);
+        }
+        if let Some(wi) = waiting_index {
+            self.waiting.swap_remove(wi);
+        } else {
+            self.next_fresh += 1;
+        }
+        let request_id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let Some(u) = self.units.get_mut(unit) else {
+            return Step::Idle;
+        };
+        let attempt = u.attempts;
+        u.attempts = u.attempts.saturating_add(1);
+        u.state = UnitState::InFlight;
+        let resign = std::mem::take(&mut u.resign_next);
+        self.requests += 1;
+        if attempt > 0 {
+            self.retries += 1;
+        }
+        self.in_flight.push((request_id, unit));
+        Step::Send {
+            unit,
+            request_id,
+            attempt,
+            resign,
+        }
+    }
+
+    /// The unit a response belongs to, or `None` for unknown, stale or post-abort ids.
+    pub(crate) fn on_response(&mut self, request_id: u64) -> Option<usize> {
+        let pos = self
+            .in_flight
+            .iter()
+            .position(|&(id, _)| id == request_id)?;
+        let (_, unit) = self.in_flight.swap_remove(pos);
+        if self.aborted {
+            return None;
+        }
+        match self.units.get(unit) {
+            Some(u) if u.state == UnitState::InFlight => Some(unit),
+            _ => None,
+        }
+    }
+
+    /// The unit's attempt failed with `err`: schedule a retry (true) or give up (false; the
+    /// unit is then settled).
+    pub(crate) fn fail(&mut self, unit: usize, err: &RecallError, now: f64, random: u32) -> bool {
+        if slows_pacer(err) {
+            let at = if now.is_nan() { 0.0 } else { now };
+            self.rate_limited_at = Some(self.rate_limited_at.map_or(at, |t| t.max(at)));
+        }
+        let (retries, resigned) = match self.units.get(unit) {
+            Some(u) if u.state == UnitState::InFlight => (u.retries, u.resigned),
+            _ => return false,
+        };
+        let decision = self
+            .cfg
+            .retry
+            .decide(err, retries, resigned, self.cfg.can_resign, random);
+        let now = if now.is_finite() { now } else { 0.0 };
+        let Some(u) = self.units.get_mut(unit) else {
+            return false;
+        };
+        match decision {
+            Decision::Retry { delay_ms } => {
+                u.retries += 1;
+                u.state = UnitState::Waiting {
+                    ready_at: now + delay_ms,
+                };
+                self.waiting.push(unit);
+                true
+            }
+            Decision::Resign => {
+                u.resigned = true;
+                u.resign_next = true;
+                u.state = UnitState::Waiting { ready_at: now };
+                self.waiting.push(unit);
+                true
+            }
+            Decision::GiveUp => {
+                self.settle(unit);
+                false
+            }
+        }
+    }
+
+    pub(crate) fn settle(&mut self, unit: usize) {
+        if let Some(u) = self.units.get_mut(unit) {
+            if u.state != UnitState::Settled {
+                if matches!(u.state, UnitState::Waiting { .. }) {
+                    self.waiting.retain(|&w| w != unit);
+                }
+                u.state = UnitState::Settled;
+                self.unsettled = self.unsettled.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Settle every unit not yet sent or waiting for a retry; in-flight units go on.
+    pub(crate) fn drain_unsent(&mut self) -> Vec<usize> {
+        let list: Vec<usize> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| matches!(u.state, UnitState::Fresh | UnitState::Waiting { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &list {
+            self.settle(i);
+        }
+        list
+    }
+
+    /// Stop: nothing more is sent, later responses are ignored. Returns the units that were
+    /// not settled.
+    pub(crate) fn abort(&mut self) -> Vec<usize> {
+        let list: Vec<usize> = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.state != UnitState::Settled)
+            .map(|(i, _)| i)
+            .collect();
+        for &i in &list {
+            self.settle(i);
+        }
+        self.aborted = true;
+        self.waiting.clear();
+        self.in_flight.clear();
+        list
+    }
+}
+
+/// The error every not-yet-settled request gets on `abort()`.
+pub fn aborted_error(api: Api) -> RecallError {
+    RecallError::new(ErrorKind::Aborted, "the operation was aborted").with_api(api.path())
+}
+
+/// The outcome of a [`SingleJob`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SingleReport<T> {
+    pub result: Result<T, RecallError>,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests beyond the first (backoff retries and re-signed resends).
+    pub retries: u64,
+}
+
+/// One logical call (delete_group_msg_by_sender, admin_msgwithdraw, a history page, ...) with
+/// the same pacing and retries as bulk recalls. `T` is whatever the driver parsed from a
+/// successful answer. Map answers that mean success for the caller (20023 "already recalled")
+/// to `Ok` before feeding them.
+#[derive(Clone, Debug)]
+pub struct SingleJob<T> {
+    api: Api,
+    engine: Engine,
+    result: Option<Result<T, RecallError>>,
+}
+
+impl<T> SingleJob<T> {
+    pub fn new(api: Api, cfg: JobConfig) -> SingleJob<T> {
+        SingleJob {
+            api,
+            engine: Engine::new(1, cfg),
+            result: None,
+        }
+    }
+
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    pub fn poll(&mut self, now_ms: f64, pacer: &mut Pacer) -> Action {
+        match self.engine.poll(now_ms, pacer) {
+            Step::Send {
+                request_id,
+                attempt,
+                resign,
+                ..
+            } => Action::Send(SendRequest {
+                request_id,
+                attempt,
+                resign,
+                msg_seqs: Vec::new(),
+            }),
+            Step::WaitUntil(t) => Action::WaitUntil(t),
+            Step::Idle => Action::Idle,
+            Step::Done => Action::Done,
+        }
+    }
+
+    pub fn on_response(
+        &mut self,
+        request_id: u64,
+        now_ms: f64,
+        result: Result<T, RecallError>,
+        random: u32,
+    ) {
+        let Some(unit) = self.engine.on_response(request_id) else {
+            return;
+        };
+        match result {
+            Ok(v) => {
+                self.engine.settle(unit);
+                self.result = Some(Ok(v));
+            }
+            Err(e) => {
+                if !self.engine.fail(unit, &e, now_ms, random) {
+                    self.result = Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Cancel: nothing more is sent; a later response is ignored; the result is `Aborted`
+    /// unless the call had already finished.
+    pub fn abort(&mut self) {
+        if self.engine.is_done() {
+            return;
+        }
+        if !self.engine.abort().is_empty() {
+            self.result = Some(Err(aborted_error(self.api)));
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.engine.is_done()
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.engine.requests()
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.engine.retries()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.engine.in_flight()
+    }
+
+    /// The result. Called before `Done`, the call counts as aborted.
+    pub fn finish(mut self) -> SingleReport<T> {
+        if !self.engine.is_done() {
+            self.abort();
+        }
+        let result = self
+            .result
+            .take()
+            .unwrap_or_else(|| Err(aborted_error(self.api)));
+        SingleReport {
+            result,
+            requests: self.engine.requests(),
+            retries: self.engine.retries(),
+        }
+    }
+}
