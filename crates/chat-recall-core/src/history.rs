@@ -30,8 +30,8 @@
 //! - Recalled messages are included and marked by `MsgFlagBits`: 0 normal, 8 recalled.
 //!   `recalled` is true when bit 3 (value 8) is set.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use super::endpoint::Api;
 use super::error::{RecallError, Result};
@@ -66,8 +66,8 @@ pub struct GroupMessage {
     pub msg_priority: u64,
     /// `is_place_msg` == 2.
     pub recalled: bool,
-    /// The service's `MsgBody`, unchanged.
-    pub msg_body: Value,
+    /// The service's `MsgBody`, verbatim.
+    pub msg_body: MsgBody,
 }
 
 /// One page of `group_msg_get_simple`.
@@ -105,8 +105,8 @@ pub struct C2CMessage {
     pub msg_key: String,
     /// Bit 3 of `msg_flag_bits` is set.
     pub recalled: bool,
-    /// The service's `MsgBody`, unchanged.
-    pub msg_body: Value,
+    /// The service's `MsgBody`, verbatim.
+    pub msg_body: MsgBody,
 }
 
 /// One page of `admin_getroammsg`.
@@ -131,9 +131,33 @@ fn bad(api: Api, what: String) -> RecallError {
     e
 }
 
-/// A missing `MsgBody` reads as `[]` (an empty body), as documented above.
-fn empty_body() -> Value {
-    Value::Array(Vec::new())
+/// A message's `MsgBody` exactly as the service wrote it (its JSON text, never re-encoded:
+/// numbers, escapes and member order are the service's). Missing or `null` reads as `[]`, an
+/// empty body, as documented above. Serialises as that JSON value.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct MsgBody(Option<Box<RawValue>>);
+
+impl MsgBody {
+    /// The JSON text (`[]` when the service sent none).
+    pub fn json(&self) -> &str {
+        self.0.as_deref().map_or("[]", RawValue::get)
+    }
+}
+
+impl PartialEq for MsgBody {
+    fn eq(&self, other: &MsgBody) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl Serialize for MsgBody {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.serialize(s),
+            None => s.collect_seq(std::iter::empty::<()>()),
+        }
+    }
 }
 
 fn num(v: Option<Int>) -> u64 {
@@ -161,8 +185,8 @@ struct GroupMessageWire<'a> {
     is_system_msg: Option<Flag>,
     #[serde(rename = "MsgPriority", default)]
     msg_priority: Option<Int>,
-    #[serde(rename = "MsgBody", default = "empty_body")]
-    msg_body: Value,
+    #[serde(rename = "MsgBody", default)]
+    msg_body: MsgBody,
 }
 
 /// The body of a group_msg_get_simple answer.
@@ -191,8 +215,8 @@ struct C2CMessageWire<'a> {
     msg_flag_bits: Option<Int>,
     #[serde(rename = "MsgKey", borrow, default)]
     msg_key: Option<Text<'a>>,
-    #[serde(rename = "MsgBody", default = "empty_body")]
-    msg_body: Value,
+    #[serde(rename = "MsgBody", default)]
+    msg_body: MsgBody,
 }
 
 /// The body of an admin_getroammsg answer.
