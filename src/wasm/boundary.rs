@@ -27,14 +27,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use chat_recall_core::error::{ErrorKind, RecallError, Result};
-use chat_recall_core::requests::{self, MAX_SAFE_INTEGER};
+use chat_recall_core::limits::MAX_SAFE_INTEGER;
+use chat_recall_core::requests;
 
 /// Longest string accepted for any field, in UTF-16 code units (what JS `.length` counts);
 /// checked before the string is copied into wasm. Fields have tighter rules of their own.
 pub const MAX_STRING_UNITS: u32 = 64 * 1024;
 /// Largest byte array (Uint8Array, ArrayBuffer, other views) accepted for any field,
 /// checked on `byteLength` before copying. Webhook bodies are capped at this size.
-pub const MAX_BYTES: u32 = chat_recall_core::webhook::MAX_CALLBACK_BODY_BYTES as u32;
+pub const MAX_BYTES: u32 = chat_recall_core::limits::MAX_CALLBACK_BODY_BYTES as u32;
 /// Most entries read from an array or iterable (MsgSeqs: 100,000 requests' worth, about
 /// 8 minutes at 200 requests/s). An endless iterable is stopped here, while iterating.
 pub const MAX_SEQS_PER_CALL: u32 = 1_000_000;
@@ -338,8 +339,9 @@ impl<'de, const MIN: u64, const MAX: u64> Deserialize<'de> for Int<MIN, MAX> {
 
 /// Seconds since the Unix epoch, as callers pass `now`.
 pub type UnixSeconds = Int<0, { u32::MAX as u64 * 4 }>;
-/// An SDKAppID.
-pub type SdkAppId = Int<1, { u32::MAX as u64 }>;
+/// An SDKAppID, in the core's range.
+pub type SdkAppId =
+    Int<{ chat_recall_core::limits::SdkAppId::MIN }, { chat_recall_core::limits::SdkAppId::MAX }>;
 
 /// A MsgSeq given as a number, a bigint or a decimal string; 1..=2^53-1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

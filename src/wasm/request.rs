@@ -14,7 +14,7 @@ use super::boundary::{self, MAX_STRING_UNITS};
 use super::errors::to_js;
 use super::functions::{verify_callback, CallbackAuthOptions};
 use chat_recall_core::error::{RecallError, Result};
-use chat_recall_core::webhook::MAX_CALLBACK_BODY_BYTES;
+use chat_recall_core::limits::MAX_CALLBACK_BODY_BYTES;
 
 /// `verifyCallbackRequest(request, { sdkAppId, token | allowUnsigned: true, now?, maxSkewSeconds? })`
 /// -> `Promise<CallbackEvent>`; never throws synchronously.
