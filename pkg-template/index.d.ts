@@ -339,8 +339,13 @@ export interface ParseCallbackOptions {
   /** The raw request body (at most 64 KiB). */
   body: string | Bytes;
   sdkAppId: number;
-  /** The callback token: when given, Sign and RequestTime are checked. */
+  /**
+   * The callback token from the console: Sign and RequestTime are checked with it. Required
+   * (undefined, null or '' refuse with invalid_input naming `token`) unless `allowUnsigned`.
+   */
   token?: string | undefined;
+  /** `true` only for apps without a callback token: accept unsigned callbacks (no token then). */
+  allowUnsigned?: true | undefined;
   /** Unix seconds to check RequestTime against; default now. */
   now?: number | undefined;
   /** Allowed RequestTime skew in seconds (0..=86400); default 60. */
@@ -349,6 +354,28 @@ export interface ParseCallbackOptions {
 
 /** Throws a RecallError on a bad Sign, stale RequestTime, foreign SdkAppid or malformed body. */
 export function parseCallback(options: ParseCallbackOptions): CallbackEvent;
+
+/**
+ * A fetch `Request` as verifyCallbackRequest reads it (declared here so the types need no DOM
+ * lib); at runtime it must be a real `Request` of the platform.
+ */
+export interface RequestLike {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  readonly body: unknown;
+}
+
+/** `parseCallback`'s options without `url` and `body`: those come from the Request. */
+export type VerifyCallbackRequestOptions = Omit<ParseCallbackOptions, 'url' | 'body'>;
+
+/**
+ * Verify a webhook straight from a fetch `Request` (Workers, service workers, Node 18+):
+ * reads its URL and body (at most 64 KiB, enforced while reading; a larger Content-Length is
+ * refused before reading), refuses anything but POST. Never throws synchronously: rejects
+ * with a RecallError (`invalid_input` for bad input, `auth` for a bad Sign or RequestTime).
+ */
+export function verifyCallbackRequest(request: RequestLike, options: VerifyCallbackRequestOptions): Promise<CallbackEvent>;
 
 /** The exact acknowledgement the service expects: {"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}. */
 export function callbackAck(): string;

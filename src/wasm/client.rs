@@ -6,19 +6,23 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+use super::boundary::{self, preserve, type_name, Int, MsgSeq, SdkAppId};
 use super::errors::{to_js, JsResult};
-use super::functions::{set, to_plain_js};
-use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
-use super::transport::{in_browser, make_report, now_ms, random_u32, run_job};
+use super::functions::to_plain_js;
+use super::transport::{in_browser, make_report, monotonic_ms, random_u32, run_job, wall_ms};
 use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
 use chat_recall_core::endpoint::{
     request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
 };
 use chat_recall_core::error::{ErrorKind, RecallError, Result};
-use chat_recall_core::history::{parse_c2c_history, parse_group_history};
+use chat_recall_core::history::{
+    parse_c2c_history, parse_group_history, C2CHistoryPage, GroupHistoryPage,
+};
 use chat_recall_core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
 use chat_recall_core::requests::{
     self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, GroupRecallTemplate,
@@ -33,8 +37,6 @@ use chat_recall_core::usersig;
 
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_USERSIG_TTL: u64 = 86_400;
-/// Most MsgSeqs one call accepts: 100,000 requests' worth, ~8 minutes at 200/s.
-const MAX_SEQS_PER_CALL: u32 = 1_000_000;
 
 /// Where the UserSig comes from.
 enum Credentials {
@@ -74,7 +76,8 @@ impl ClientInner {
                 ttl,
                 current,
             } => {
-                let now = (now_ms() / 1000.0) as u64;
+                // UserSig times are wall-clock seconds (the service checks them).
+                let now = (wall_ms() / 1000.0) as u64;
                 // Renew when 90% of the lifetime has passed, so no request carries a sig
                 // that expires in flight.
                 let fresh = matches!(current, Some((_, signed_at)) if !renew && now < *signed_at + *ttl * 9 / 10);
@@ -130,12 +133,57 @@ trait Drive {
     fn finish(self: Box<Self>) -> JsResult<JsValue>;
 }
 
-// `step` operations of driver.js.
-const POLL: u32 = 0;
-const ANSWER: u32 = 1;
-const FAIL: u32 = 2;
-const AFTER: u32 = 3;
-const ABORT: u32 = 4;
+/// The operations driver.js asks `step` to perform: the one definition of the protocol
+/// between the two halves. driver.js receives the numbers as a table built from this enum
+/// (`Op::table`), so nothing is mirrored by hand; the enum itself stays out of the package's
+/// exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// n = now (monotonic ms) -> `"id url body"` to send (the URL has no spaces), a number
+    /// (monotonic ms) to sleep until, null to wait for an answer, false to poll again,
+    /// undefined when done.
+    Poll = 0,
+    /// n = request id, a = HTTP status, b = body bytes (Uint8Array).
+    Answer = 1,
+    /// n = request id, a = error kind ("timeout", "aborted", "network", "protocol"), b = message.
+    Fail = 2,
+    /// Answers were fed: report progress (only when the job reports progress).
+    After = 3,
+    /// The caller's signal fired.
+    Abort = 4,
+    /// -> the call's result; throws the call's RecallError.
+    Finish = 5,
+}
+
+impl Op {
+    const ALL: [(Op, &'static str); 6] = [
+        (Op::Poll, "Poll"),
+        (Op::Answer, "Answer"),
+        (Op::Fail, "Fail"),
+        (Op::After, "After"),
+        (Op::Abort, "Abort"),
+        (Op::Finish, "Finish"),
+    ];
+
+    /// The operation a number names; anything else is an error, never "finish".
+    fn from_js(v: &JsValue) -> Result<Op> {
+        let n = v.as_f64();
+        Op::ALL
+            .iter()
+            .find(|(op, _)| n == Some(*op as u32 as f64))
+            .map(|(op, _)| *op)
+            .ok_or_else(|| RecallError::protocol("driver: unknown step operation"))
+    }
+
+    /// `{ Poll: 0, Answer: 1, ... }` for driver.js, built from the enum above.
+    fn table() -> JsValue {
+        let o = js_sys::Object::new();
+        for (op, name) in Op::ALL {
+            let _ = js_sys::Reflect::set(&o, &name.into(), &(op as u32).into());
+        }
+        js_sys::Object::freeze(&o).into()
+    }
+}
 
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
@@ -146,21 +194,34 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
         job.reports_progress(),
     );
     let mut state = Some((client, job));
-    let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
-        move |op, n: f64, a: JsValue, b: JsValue| {
+    let step = Closure::<dyn FnMut(JsValue, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
+        move |op: JsValue, n: f64, a: JsValue, b: JsValue| {
+            let op = Op::from_js(&op).map_err(|e| to_js(&e))?;
+            if op == Op::Finish {
+                return state.take().map_or_else(
+                    || {
+                        Err(to_js(&RecallError::protocol(
+                            "driver: job already finished",
+                        )))
+                    },
+                    |(_, job)| job.finish(),
+                );
+            }
             let Some((client, job)) = state.as_mut() else {
-                return Ok(JsValue::UNDEFINED);
+                return Err(to_js(&RecallError::protocol(
+                    "driver: job already finished",
+                )));
             };
             match op {
-                POLL => return Ok(poll(client, job.as_mut(), n)),
-                ANSWER => {
+                Op::Poll => return Ok(poll(client, job.as_mut(), n)),
+                Op::Answer => {
                     let answer = (
                         a.as_f64().unwrap_or(0.0) as u16,
                         b.unchecked_into::<Uint8Array>().to_vec(),
                     );
-                    job.on_answer(n as u64, now_ms(), Ok(answer), random_u32());
+                    job.on_answer(n as u64, monotonic_ms(), Ok(answer), random_u32());
                 }
-                FAIL => {
+                Op::Fail => {
                     let kind = match a.as_string().as_deref() {
                         Some("timeout") => ErrorKind::Timeout,
                         Some("aborted") => ErrorKind::Aborted,
@@ -169,21 +230,18 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
                     };
                     let e = RecallError::new(kind, b.as_string().unwrap_or_default())
                         .with_api(job.api().path());
-                    job.on_answer(n as u64, now_ms(), Err(e), random_u32());
+                    job.on_answer(n as u64, monotonic_ms(), Err(e), random_u32());
                 }
-                AFTER => job.after_answers(),
-                ABORT => job.abort(),
-                _ => {
-                    return state
-                        .take()
-                        .map_or(Ok(JsValue::UNDEFINED), |(_, job)| job.finish())
-                }
+                Op::After => job.after_answers(),
+                Op::Abort => job.abort(),
+                Op::Finish => {}
             }
             Ok(JsValue::UNDEFINED)
         },
     );
     run_job(
         step.into_js_value(),
+        &Op::table(),
         &fetch,
         timeout_ms,
         &signal.unwrap_or(JsValue::UNDEFINED),
@@ -211,7 +269,7 @@ fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
                     // The slot is spent; report the failure so the job settles or retries it.
                     job.on_answer(
                         req.request_id,
-                        now_ms(),
+                        monotonic_ms(),
                         Err(e.with_api(api.path())),
                         random_u32(),
                     );
@@ -349,13 +407,23 @@ impl Drive for SingleDrive {
     }
 }
 
+/// What an `onProgress` callback receives.
+#[derive(Serialize)]
+struct ProgressJs {
+    done: u64,
+    total: u64,
+    recalled: u64,
+    failed: u64,
+}
+
 fn progress_js(p: &Progress) -> JsValue {
-    let o = Object::new();
-    set(&o, "done", (p.done as f64).into());
-    set(&o, "total", (p.total as f64).into());
-    set(&o, "recalled", (p.recalled as f64).into());
-    set(&o, "failed", (p.failed as f64).into());
-    o.into()
+    let p = ProgressJs {
+        done: p.done as u64,
+        total: p.total as u64,
+        recalled: p.recalled as u64,
+        failed: p.failed as u64,
+    };
+    boundary::to_js(&p, ErrorKind::Protocol).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> JsValue {
@@ -401,12 +469,13 @@ fn reject(e: RecallError) -> Promise {
     Promise::reject(&to_js(&e))
 }
 
-/// Reads a call's `signal` option: absent, or an AbortSignal-like object.
-fn signal_opt(o: &Opts) -> Result<Option<JsValue>> {
-    let s = o.get("signal")?;
+/// A call's `signal` option: absent, or an AbortSignal-like object (driver.js reads it
+/// inside try/catch).
+fn signal_opt(s: JsValue) -> Result<Option<JsValue>> {
     if s.is_undefined() || s.is_null() {
         return Ok(None);
     }
+    // Reflect.has throws on a revoked Proxy: caught, and then it is no signal.
     let has = |k: &str| js_sys::Reflect::has(&s, &k.into()).unwrap_or(false);
     if !s.is_object() || !has("aborted") || !has("addEventListener") {
         return Err(RecallError::invalid_input(
@@ -417,79 +486,32 @@ fn signal_opt(o: &Opts) -> Result<Option<JsValue>> {
     Ok(Some(s))
 }
 
-/// One MsgSeq given as a number, bigint or decimal string.
-fn msg_seq(field: &str, v: &JsValue) -> Result<u64> {
-    if let Some(s) = v.as_string() {
-        return requests::parse_msg_seq(field, &s);
-    }
-    if v.is_bigint() {
-        return requests::parse_msg_seq(field, &js_string(v));
-    }
-    if v.as_f64().is_some() {
-        return to_int(field, v, 1, MAX_SAFE_INTEGER);
-    }
-    Err(RecallError::invalid_input(
-        field,
-        format!(
-            "must be a number, bigint or decimal string, got {}",
-            type_name(v)
-        ),
-    ))
-}
-
-fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
-    if v.is_undefined() || v.is_null() {
-        return Err(RecallError::invalid_input("msgSeqs", "is required"));
-    }
-    if v.is_string() || !v.is_object() {
-        return Err(RecallError::invalid_input(
-            "msgSeqs",
-            format!(
-                "must be an array or iterable of MsgSeqs, got {}",
-                type_name(v)
-            ),
-        ));
-    }
-    let arr = if Array::is_array(v) {
-        v.clone().unchecked_into::<Array>()
-    } else {
-        // Iterables (Set, generators) and array-likes.
-        Array::from(v)
-    };
-    if arr.length() == 0 {
-        return Err(RecallError::invalid_input("msgSeqs", "must not be empty"));
-    }
-    if arr.length() > MAX_SEQS_PER_CALL {
-        return Err(RecallError::invalid_input(
-            "msgSeqs",
-            format!("has more than {MAX_SEQS_PER_CALL} entries"),
-        ));
-    }
-    (0..arr.length())
-        .map(|i| {
-            let v = arr.get(i);
-            match v.as_f64() {
-                // The common case, without building a field name that is only needed for errors.
-                Some(f) if f >= 1.0 && f <= MAX_SAFE_INTEGER as f64 && f.fract() == 0.0 => {
-                    Ok(f as u64)
-                }
-                _ => msg_seq(&format!("msgSeqs[{i}]"), &v),
-            }
-        })
-        .collect()
+/// `new RecallClient(options)`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientOptions {
+    sdk_app_id: SdkAppId,
+    identifier: String,
+    user_sig: Option<String>,
+    secret_key: Option<String>,
+    user_sig_ttl_seconds: Option<Int<60, { usersig::MAX_EXPIRE_SECONDS }>>,
+    region: Option<String>,
+    base_url: Option<String>,
+    max_requests_per_second: Option<f64>,
+    max_in_flight: Option<Int<1, 1024>>,
+    timeout_ms: Option<Int<1, 600_000>>,
+    max_retries: Option<Int<0, 20>>,
+    #[serde(default, with = "preserve")]
+    fetch: JsValue,
 }
 
 fn read_options(options: &JsValue) -> Result<ClientInner> {
-    let o = Opts::new(options, "options")?;
-    let sdk_app_id = o.int("sdkAppId", 1, u32::MAX as u64)?;
-    let identifier = o.string("identifier")?;
+    let o: ClientOptions = boundary::read(options, "options")?;
+    let sdk_app_id = o.sdk_app_id.0;
+    let identifier = o.identifier;
     let caller = Caller::new(sdk_app_id, &identifier)?;
-    let user_sig = o.opt_string("userSig")?;
-    let secret_key = o.opt_string("secretKey")?;
-    let ttl = o
-        .opt_int("userSigTtlSeconds", 60, usersig::MAX_EXPIRE_SECONDS)?
-        .unwrap_or(DEFAULT_USERSIG_TTL);
-    let credentials = match (secret_key, user_sig) {
+    let ttl = o.user_sig_ttl_seconds.map_or(DEFAULT_USERSIG_TTL, |n| n.0);
+    let credentials = match (o.secret_key, o.user_sig) {
         (Some(key), first) => {
             if in_browser() {
                 return Err(RecallError::invalid_input(
@@ -506,7 +528,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
                 user_buf: None,
                 now: 0,
             })?;
-            let current = first.map(|s| (s, (now_ms() / 1000.0) as u64));
+            let current = first.map(|s| (s, (wall_ms() / 1000.0) as u64));
             Credentials::Signed {
                 secret_key: key,
                 ttl,
@@ -529,7 +551,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
             ))
         }
     };
-    let base = match (o.opt_string("region")?, o.opt_string("baseUrl")?) {
+    let base = match (o.region, o.base_url) {
         (Some(_), Some(_)) => {
             return Err(RecallError::invalid_input(
                 "baseUrl",
@@ -540,38 +562,26 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         (None, Some(u)) => BaseUrl::custom(&u)?,
         (None, None) => BaseUrl::region(Region::China),
     };
-    let rate = match o.get("maxRequestsPerSecond")? {
-        v if v.is_undefined() || v.is_null() => DEFAULT_MAX_REQUESTS_PER_SECOND,
-        v => match v.as_f64() {
-            Some(r) if r.is_finite() && r > 0.0 && r <= 100_000.0 => r,
-            _ => {
-                return Err(RecallError::invalid_input(
-                    "maxRequestsPerSecond",
-                    "must be a number above 0 and at most 100000",
-                ))
-            }
-        },
+    let rate = match o.max_requests_per_second {
+        None => DEFAULT_MAX_REQUESTS_PER_SECOND,
+        Some(r) if r.is_finite() && r > 0.0 && r <= 100_000.0 => r,
+        Some(_) => {
+            return Err(RecallError::invalid_input(
+                "maxRequestsPerSecond",
+                "must be a number above 0 and at most 100000",
+            ))
+        }
     };
     let max_in_flight = o
-        .opt_int("maxInFlight", 1, 1024)?
-        .map(|n| n as usize)
+        .max_in_flight
+        .map(|n| n.0 as usize)
         .unwrap_or_else(|| default_max_in_flight(rate));
-    let timeout_ms = o
-        .opt_int("timeoutMs", 1, 600_000)?
-        .unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
+    let timeout_ms = o.timeout_ms.map_or(DEFAULT_TIMEOUT_MS, |n| n.0) as f64;
     let mut retry = RetryPolicy::default();
-    if let Some(n) = o.opt_int("maxRetries", 0, 20)? {
-        retry.max_retries = n as u32;
+    if let Some(n) = o.max_retries {
+        retry.max_retries = n.0 as u32;
     }
-    let fetch = match o.get("fetch")? {
-        v if v.is_undefined() || v.is_null() => None,
-        v => Some(v.dyn_into::<Function>().map_err(|v| {
-            RecallError::invalid_input(
-                "fetch",
-                format!("must be a function, got {}", type_name(&v)),
-            )
-        })?),
-    };
+    let fetch = boundary::function("fetch", o.fetch)?;
     let can_resign = matches!(credentials, Credentials::Signed { .. });
     Ok(ClientInner {
         caller,
@@ -587,6 +597,125 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
     })
+}
+
+/// `recallGroupMessages` arguments.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupRecallArgs {
+    group_id: String,
+    /// Read by `boundary::msg_seqs` (a fast path for all-number arrays).
+    #[serde(default, with = "preserve")]
+    msg_seqs: JsValue,
+    topic_id: Option<String>,
+    reason: Option<String>,
+    #[serde(default, with = "preserve")]
+    signal: JsValue,
+    #[serde(default, with = "preserve")]
+    on_progress: JsValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SenderRecallArgs {
+    group_id: String,
+    sender_account: String,
+    topic_id: Option<String>,
+    #[serde(default, with = "preserve")]
+    signal: JsValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct C2CRecallArgs {
+    from_account: String,
+    to_account: String,
+    msg_key: String,
+    #[serde(default, with = "preserve")]
+    signal: JsValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupHistoryArgs {
+    group_id: String,
+    count: Option<Int<1, { requests::MAX_GROUP_HISTORY_COUNT }>>,
+    before_seq: Option<MsgSeq>,
+    topic_id: Option<String>,
+    with_recalled: Option<bool>,
+    #[serde(default, with = "preserve")]
+    signal: JsValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct C2CHistoryArgs {
+    operator_account: String,
+    peer_account: String,
+    max_count: Option<Int<1, { requests::MAX_C2C_HISTORY_COUNT }>>,
+    min_time: Int<0, { u32::MAX as u64 }>,
+    max_time: Int<0, { u32::MAX as u64 }>,
+    last_msg_key: Option<String>,
+    #[serde(default, with = "preserve")]
+    signal: JsValue,
+}
+
+/// The alreadyRecalled flag of a C2C recall.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct C2CRecallResult {
+    already_recalled: bool,
+}
+
+/// Call arguments: own properties only; AbortSignals passed through untouched.
+fn read_args<T: DeserializeOwned>(args: &JsValue) -> Result<T> {
+    boundary::read_with(
+        args,
+        "args",
+        boundary::Fields {
+            opaque: &["signal"],
+            lists: &["msgSeqs"],
+        },
+    )
+}
+
+/// A history page's integers must fit a JS number exactly; otherwise the answer is refused
+/// (protocol error naming the field), never rounded.
+fn check_group_page(p: &GroupHistoryPage) -> Result<()> {
+    let k = ErrorKind::Protocol;
+    for (i, m) in p.messages.iter().enumerate() {
+        for (name, n) in [
+            ("msgSeq", m.msg_seq),
+            ("msgRandom", m.msg_random),
+            ("msgTimeStamp", m.msg_time_stamp),
+            ("isPlaceMsg", m.is_place_msg),
+            ("msgPriority", m.msg_priority),
+        ] {
+            boundary::safe_int(k, || format!("messages[{i}].{name}"), n)?;
+        }
+    }
+    if let Some(n) = p.next_before_seq {
+        boundary::safe_int(k, || "nextBeforeSeq".into(), n)?;
+    }
+    Ok(())
+}
+
+fn check_c2c_page(p: &C2CHistoryPage) -> Result<()> {
+    let k = ErrorKind::Protocol;
+    for (i, m) in p.messages.iter().enumerate() {
+        for (name, n) in [
+            ("msgSeq", m.msg_seq),
+            ("msgRandom", m.msg_random),
+            ("msgTimeStamp", m.msg_time_stamp),
+            ("msgFlagBits", m.msg_flag_bits),
+        ] {
+            boundary::safe_int(k, || format!("messages[{i}].{name}"), n)?;
+        }
+    }
+    if let Some(n) = p.last_msg_time {
+        boundary::safe_int(k, || "lastMsgTime".into(), n)?;
+    }
+    Ok(())
 }
 
 #[wasm_bindgen(js_name = RecallClient, skip_typescript)]
@@ -619,13 +748,9 @@ impl RecallClient {
     pub fn recall_group_messages_by_sender(&self, args: JsValue) -> Promise {
         self.single(
             &args,
-            &|o| {
-                let req = SenderRecall::new(
-                    &o.string("groupId")?,
-                    &o.string("senderAccount")?,
-                    o.opt_string("topicId")?.as_deref(),
-                )?;
-                Ok((req.api(), req.body()))
+            |a: SenderRecallArgs| {
+                let req = SenderRecall::new(&a.group_id, &a.sender_account, a.topic_id.as_deref())?;
+                Ok((req.api(), req.body(), a.signal))
             },
             |status, body| parse_sender_recall(status, body).map(|()| JsValue::UNDEFINED),
         )
@@ -636,19 +761,18 @@ impl RecallClient {
     pub fn recall_c2c_message(&self, args: JsValue) -> Promise {
         self.single(
             &args,
-            &|o| {
-                let req = C2CWithdraw::new(
-                    &o.string("fromAccount")?,
-                    &o.string("toAccount")?,
-                    &o.string("msgKey")?,
-                )?;
-                Ok((req.api(), req.body()))
+            |a: C2CRecallArgs| {
+                let req = C2CWithdraw::new(&a.from_account, &a.to_account, &a.msg_key)?;
+                Ok((req.api(), req.body(), a.signal))
             },
             |status, body| {
                 let out = parse_c2c_withdraw(status, body)?;
-                let o = Object::new();
-                set(&o, "alreadyRecalled", out.already_recalled.into());
-                Ok(o.into())
+                boundary::to_js(
+                    &C2CRecallResult {
+                        already_recalled: out.already_recalled,
+                    },
+                    ErrorKind::Protocol,
+                )
             },
         )
     }
@@ -658,22 +782,21 @@ impl RecallClient {
     pub fn get_group_history(&self, args: JsValue) -> Promise {
         self.single(
             &args,
-            &|o| {
-                let before = match o.get("beforeSeq")? {
-                    v if v.is_undefined() || v.is_null() => None,
-                    v => Some(msg_seq("beforeSeq", &v)?),
-                };
+            |a: GroupHistoryArgs| {
                 let req = GroupHistoryQuery::new(
-                    &o.string("groupId")?,
-                    o.opt_int("count", 1, requests::MAX_GROUP_HISTORY_COUNT)?
-                        .unwrap_or(requests::MAX_GROUP_HISTORY_COUNT),
-                    before,
-                    o.opt_bool("withRecalled")?.unwrap_or(false),
-                    o.opt_string("topicId")?.as_deref(),
+                    &a.group_id,
+                    a.count.map_or(requests::MAX_GROUP_HISTORY_COUNT, |n| n.0),
+                    a.before_seq.map(|s| s.0),
+                    a.with_recalled.unwrap_or(false),
+                    a.topic_id.as_deref(),
                 )?;
-                Ok((req.api(), req.body()))
+                Ok((req.api(), req.body(), a.signal))
             },
-            |status, body| to_plain_js(&parse_group_history(status, body)?),
+            |status, body| {
+                let page = parse_group_history(status, body)?;
+                check_group_page(&page)?;
+                to_plain_js(&page)
+            },
         )
     }
 
@@ -682,55 +805,47 @@ impl RecallClient {
     pub fn get_c2c_history(&self, args: JsValue) -> Promise {
         self.single(
             &args,
-            &|o| {
+            |a: C2CHistoryArgs| {
                 let req = C2CHistoryQuery::new(
-                    &o.string("operatorAccount")?,
-                    &o.string("peerAccount")?,
-                    o.opt_int("maxCount", 1, requests::MAX_C2C_HISTORY_COUNT)?
-                        .unwrap_or(requests::MAX_C2C_HISTORY_COUNT),
-                    o.int("minTime", 0, u32::MAX as u64)?,
-                    o.int("maxTime", 0, u32::MAX as u64)?,
-                    o.opt_string("lastMsgKey")?.as_deref(),
+                    &a.operator_account,
+                    &a.peer_account,
+                    a.max_count.map_or(requests::MAX_C2C_HISTORY_COUNT, |n| n.0),
+                    a.min_time.0,
+                    a.max_time.0,
+                    a.last_msg_key.as_deref(),
                 )?;
-                Ok((req.api(), req.body()))
+                Ok((req.api(), req.body(), a.signal))
             },
-            |status, body| to_plain_js(&parse_c2c_history(status, body)?),
+            |status, body| {
+                let page = parse_c2c_history(status, body)?;
+                check_c2c_page(&page)?;
+                to_plain_js(&page)
+            },
         )
     }
 }
 
 impl RecallClient {
     fn group_drive(&self, args: &JsValue) -> Result<(GroupDrive, Option<JsValue>)> {
-        let o = Opts::new(args, "args")?;
-        let group_id = o.string("groupId")?;
-        let topic_id = o.opt_string("topicId")?;
-        let reason = o.opt_string("reason")?;
-        let seqs = msg_seqs(&o.get("msgSeqs")?)?;
-        let signal = signal_opt(&o)?;
-        let on_progress = match o.get("onProgress")? {
-            v if v.is_undefined() || v.is_null() => None,
-            v => Some(v.dyn_into::<Function>().map_err(|v| {
-                RecallError::invalid_input(
-                    "onProgress",
-                    format!("must be a function, got {}", type_name(&v)),
-                )
-            })?),
-        };
+        let a: GroupRecallArgs = read_args(args)?;
+        let seqs = boundary::msg_seqs(a.msg_seqs)?;
+        let signal = signal_opt(a.signal)?;
+        let on_progress = boundary::function("onProgress", a.on_progress)?;
         // Validate group, topic and reason once, with the first batch, before sending.
         let template = GroupRecall::new(
-            &group_id,
+            &a.group_id,
             &seqs[..seqs.len().min(1)],
-            topic_id.as_deref(),
-            reason.as_deref(),
+            a.topic_id.as_deref(),
+            a.reason.as_deref(),
         )?
         .template();
         let job = GroupRecallJob::new(&seqs, self.inner.job.clone())?;
         Ok((
             GroupDrive {
                 job,
-                group_id,
-                topic_id,
-                reason,
+                group_id: a.group_id,
+                topic_id: a.topic_id,
+                reason: a.reason,
                 template,
                 on_progress,
             },
@@ -738,16 +853,19 @@ impl RecallClient {
         ))
     }
 
-    /// A single-request call: `build` validates and describes it, `parse` reads the answer.
-    fn single(
+    /// A single-request call: `build` validates and describes it (API, body, signal),
+    /// `parse` reads the answer.
+    fn single<A: DeserializeOwned>(
         &self,
         args: &JsValue,
-        build: &dyn Fn(&Opts) -> Result<(Api, String)>,
+        build: impl FnOnce(A) -> Result<(Api, String, JsValue)>,
         parse: fn(u16, &[u8]) -> Result<JsValue>,
     ) -> Promise {
-        let prepared = Opts::new(args, "args").and_then(|o| Ok((build(&o)?, signal_opt(&o)?)));
+        let prepared = read_args::<A>(args)
+            .and_then(build)
+            .and_then(|(api, body, signal)| Ok((api, body, signal_opt(signal)?)));
         match prepared {
-            Ok(((api, body), signal)) => {
+            Ok((api, body, signal)) => {
                 let drive = SingleDrive {
                     job: SingleJob::new(api, self.inner.job.clone()),
                     body,

@@ -1,20 +1,32 @@
-// The I/O half of RecallClient: the driver loop of `core::scheduler` (see its module docs),
-// the fetch transport, timers and AbortSignal wiring. The Rust side (client.rs) keeps every
-// decision: it hands this loop a `step(op, n, a, b)` function over one sans-IO job and
+// @ts-check
+// The I/O half of RecallClient: the driver loop of the core's scheduler (see its module
+// docs), the fetch transport, timers and AbortSignal wiring. The Rust side (client.rs) keeps
+// every decision: it hands this loop a `step(op, n, a, b)` function over one sans-IO job and
 // answers "what next?"; this file only performs fetches, sleeps and reports what happened.
-// Written in JS because bridging promises, timers and closures into Rust costs far more
-// wasm than these few lines of JS.
+//
+// Why this stays JavaScript: it is a thin I/O shell. Promises, timers, fetch and closures
+// bridged into Rust (wasm-bindgen-futures, web-sys timers) cost far more wasm and more
+// boundary crossings per request than these few lines, and none of it is logic to test.
+//
+// The operations are `client::Op` in Rust; Rust passes their numbers in as `ops` (built from
+// the enum), so nothing here mirrors them by hand. An unknown operation is an error there.
+//
+// Clocks: scheduling (pacing, retry backoff, sleeping) uses `performance.now()`, which is
+// monotonic; wall-clock time (Date.now) is read only in Rust, for UserSig times.
 
-// `step` operations; keep in sync with client.rs.
-const POLL = 0; // n = now (ms) -> "id url body" to send (the URL has no spaces), a number
-//                 to sleep until, null to wait for an answer, false to poll again,
-//                 undefined when done
-const ANSWER = 1; // n = request id, a = HTTP status, b = body bytes (Uint8Array)
-const FAIL = 2; // n = request id, a = error kind, b = message
-const AFTER = 3; // answers were fed (progress callbacks; only when `progress`)
-const ABORT = 4; // the caller's signal fired
-const FINISH = 5; // -> the call's result; throws the call's RecallError
+/**
+ * @typedef {{ Poll: number, Answer: number, Fail: number, After: number, Abort: number, Finish: number }} Ops
+ * @typedef {(op: number, n: number, a?: unknown, b?: unknown) => unknown} Step
+ * @typedef {[number, number, unknown, unknown]} Fed  [op, request id, a, b]
+ * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, controllers: Map<number, AbortController> }} Inbox
+ */
 
+/**
+ * Call `target[name](...args)` if it is a function, swallowing what it throws.
+ * @param {any} target
+ * @param {string} name
+ * @param {...unknown} args
+ */
 function callMethod(target, name, ...args) {
   try {
     const f = target[name];
@@ -24,7 +36,11 @@ function callMethod(target, name, ...args) {
   }
 }
 
-/// The message of a thrown JS value, for error texts.
+/**
+ * The message of a thrown JS value, for error texts.
+ * @param {any} e
+ * @returns {string}
+ */
 function errorText(e) {
   if (typeof e === 'string') return e;
   let msg = '';
@@ -38,19 +54,25 @@ function errorText(e) {
   return cause ? `${msg} (${cause})` : msg;
 }
 
+/** @param {Inbox} inbox */
 function wakeUp(inbox) {
   const resolve = inbox.wake;
   inbox.wake = null;
   if (resolve) resolve();
 }
 
-/// Sleep until an answer arrives, the caller aborts, or (if a number) `deadline` (ms).
+/**
+ * Sleep until an answer arrives, the caller aborts, or (if a number) `deadline`
+ * (monotonic ms, the clock of `performance.now()`).
+ * @param {Inbox} inbox
+ * @param {unknown} deadline
+ */
 async function wait(inbox, deadline) {
   if (inbox.queue.length > 0 || inbox.aborted) return;
   const woken = new Promise((resolve) => {
     inbox.wake = resolve;
   });
-  const timer = typeof deadline === 'number' ? setTimeout(() => wakeUp(inbox), Math.max(deadline - Date.now(), 0)) : undefined;
+  const timer = typeof deadline === 'number' ? setTimeout(() => wakeUp(inbox), Math.max(deadline - performance.now(), 0)) : undefined;
   try {
     await woken;
   } finally {
@@ -58,8 +80,20 @@ async function wait(inbox, deadline) {
   }
 }
 
-/// One POST; resolves (never rejects) to what `step` is fed: [op, id, a, b].
-async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
+/**
+ * One POST; resolves (never rejects) to what `step` is fed: [op, id, a, b].
+ * @param {Ops} ops
+ * @param {Inbox} inbox
+ * @param {Function | undefined} fetchFn
+ * @param {number} timeoutMs
+ * @param {number} id
+ * @param {string} url
+ * @param {string} body
+ * @param {AbortSignal} signal
+ * @returns {Promise<Fed>}
+ */
+async function post(ops, inbox, fetchFn, timeoutMs, id, url, body, signal) {
+  const { Answer: ANSWER, Fail: FAIL } = ops;
   await null; // start on a later microtask, as a spawned task would
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
   let timedOut = false;
@@ -68,12 +102,14 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
     const c = inbox.controllers.get(id);
     if (c) c.abort();
   }, Math.max(timeoutMs, 0));
+  /** @param {unknown} e @returns {Fed} */
   const failed = (e) => {
     if (timedOut) return [FAIL, id, 'timeout', `no answer within ${Math.trunc(timeoutMs)} ms`];
     if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
     return [FAIL, id, 'network', `fetch failed: ${errorText(e)}`];
   };
   try {
+    /** @type {any} */
     let response;
     try {
       response = await (fetchFn ? fetchFn.call(undefined, url, init) : fetch(url, init));
@@ -105,9 +141,19 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
   }
 }
 
-/// Run one job to completion; resolves with its result or rejects with its RecallError.
-export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
+/**
+ * Run one job to completion; resolves with its result or rejects with its RecallError.
+ * @param {Step} step the job (client.rs)
+ * @param {Ops} ops the operation numbers, from `client::Op`
+ * @param {Function | undefined} fetchFn the caller's fetch, or undefined for the global one
+ * @param {number} timeoutMs per attempt
+ * @param {any} signal the caller's AbortSignal, or undefined
+ * @param {boolean} progress whether to call the After step after answers were fed
+ */
+export async function runJob(step, ops, fetchFn, timeoutMs, signal, progress) {
   await null; // start on a later microtask, as a spawned task would
+  const { Poll: POLL, After: AFTER, Abort: ABORT, Finish: FINISH } = ops;
+  /** @type {Inbox} */
   const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
   const onAbort = () => {
     inbox.aborted = true;
@@ -131,7 +177,7 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
     for (;;) {
       let fed = false;
       while (inbox.queue.length > 0) {
-        const [op, id, a, b] = inbox.queue.shift();
+        const [op, id, a, b] = /** @type {Fed} */ (inbox.queue.shift());
         step(op, id, a, b);
         fed = true;
       }
@@ -142,7 +188,7 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
         for (const c of inbox.controllers.values()) c.abort();
         inbox.controllers.clear();
       }
-      const action = step(POLL, Date.now());
+      const action = step(POLL, performance.now());
       if (action === undefined) break;
       if (action === false) continue;
       if (typeof action === 'string') {
@@ -153,7 +199,7 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
         const body = action.slice(j + 1);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
-        post(inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
+        post(ops, inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
           inbox.controllers.delete(id);
           inbox.queue.push(c);
           wakeUp(inbox);
@@ -168,26 +214,16 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
   return step(FINISH, 0);
 }
 
-/// A fresh u32 from the runtime's CSPRNG, for `random` and jitter. Drawn 256 at a time: one
-/// getRandomValues call per request costs more than the rest of the request's CPU work.
-const pool = new Uint32Array(256);
-let poolAt = pool.length;
-export function randomU32() {
-  if (poolAt >= pool.length) {
-    try {
-      globalThis.crypto.getRandomValues(pool);
-    } catch {
-      // No CSPRNG (very old runtimes): `random` only has to differ between requests.
-      for (let i = 0; i < pool.length; i++) pool[i] = Math.floor(Math.random() * 4294967296) >>> 0;
-    }
-    poolAt = 0;
-  }
-  return pool[poolAt++];
-}
-
-/// A group recall's report (see `report_js` in client.rs): `counts` is [requested, recalled,
-/// failed, requests, retries]; `results` holds (msgSeq, code, message index * 2 + ok) triples
-/// and is a view of wasm memory, read before anything else runs.
+/**
+ * A group recall's report (see `report_js` in client.rs): `counts` is [requested, recalled,
+ * failed, requests, retries]; `results` holds (msgSeq, code, message index * 2 + ok) triples
+ * and is a view of wasm memory, read before anything else runs.
+ * @param {string} groupId
+ * @param {string | undefined} topicId
+ * @param {Float64Array} counts
+ * @param {Float64Array} results
+ * @param {string} messagesJson
+ */
 export function makeReport(groupId, topicId, counts, results, messagesJson) {
   const messages = JSON.parse(messagesJson);
   const list = [];
@@ -201,9 +237,13 @@ export function makeReport(groupId, topicId, counts, results, messagesJson) {
     : { groupId, topicId, requested, recalled, failed, requests, retries, results: list };
 }
 
-/// Whether this is a browser, a page or a browser worker: where a secret key must never be.
-/// Node (and Bun, Deno) and Cloudflare Workers are servers.
+/**
+ * Whether this is a browser, a page or a browser worker: where a secret key must never be.
+ * Node (and Bun, Deno) and Cloudflare Workers are servers.
+ * @returns {boolean}
+ */
 export function inBrowser() {
+  /** @type {any} */
   const g = globalThis;
   try {
     if (typeof g.process === 'object' && g.process !== null && g.process.versions && g.process.versions.node) return false;

@@ -1,9 +1,9 @@
-//! The JavaScript face of the library: bindings that move data between JS and the core,
-//! and (in `client`) the fetch transport. No protocol logic lives here.
+//! The JavaScript face of the library: bindings that move data between JS and the core
+//! (all through `boundary`), and (in `client`) the fetch transport. No protocol logic here.
 
-mod alloc;
+pub mod boundary;
 pub mod client;
 pub mod errors;
 pub mod functions;
-pub mod input;
+pub mod request;
 pub mod transport;

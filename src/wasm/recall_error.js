@@ -1,3 +1,4 @@
+// @ts-check
 // The one error class chat-recall throws. Defined in JS so that it is a real Error
 // subclass (stack traces, `instanceof Error`, `instanceof RecallError`) in every runtime.
 
@@ -27,7 +28,16 @@ export class RecallError extends Error {
   }
 }
 
-// Called from Rust: positional arguments are cheaper to pass than an object.
+/**
+ * Called from Rust: positional arguments are cheaper to pass than an object.
+ * @param {string} kind
+ * @param {number} code
+ * @param {string} info
+ * @param {string} api
+ * @param {boolean} retryable
+ * @param {number | undefined} httpStatus
+ * @returns {RecallError}
+ */
 export function makeRecallError(kind, code, info, api, retryable, httpStatus) {
   return new RecallError({ kind, code, info, api, retryable, httpStatus });
 }

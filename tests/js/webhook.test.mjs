@@ -104,12 +104,13 @@ test('parseCallback: the reference Sign vector, skew window, foreign appid, no t
     assert.throws(check(over), (e) => e instanceof lib.RecallError && e.kind === 'auth', JSON.stringify(over));
   }
   assert.doesNotThrow(check({ maxSkewSeconds: 120, now: 1669872112 + 100 }));
-  // No token configured: Sign is not demanded.
-  assert.equal(lib.parseCallback({ url: URL_BASE, body: BODY, sdkAppId: APP }).groupId, '1213456');
+  // No token configured: Sign is not demanded, when the app says so explicitly
+  // (secure by default: without `allowUnsigned: true` a missing token refuses).
+  assert.equal(lib.parseCallback({ url: URL_BASE, body: BODY, sdkAppId: APP, allowUnsigned: true }).groupId, '1213456');
   // Bodies as bytes work too, and malformed ones are invalid_input.
-  assert.equal(lib.parseCallback({ url: URL_BASE, body: new TextEncoder().encode(BODY), sdkAppId: APP }).groupId, '1213456');
+  assert.equal(lib.parseCallback({ url: URL_BASE, body: new TextEncoder().encode(BODY), sdkAppId: APP, allowUnsigned: true }).groupId, '1213456');
   for (const body of ['', 'not json', '[]', '{"CallbackCommand":"Group.CallbackAfterRecallMsg"}', 'x'.repeat(100_000)]) {
-    assert.throws(() => lib.parseCallback({ url: URL_BASE, body, sdkAppId: APP }), (e) => e instanceof lib.RecallError && e.kind === 'invalid_input');
+    assert.throws(() => lib.parseCallback({ url: URL_BASE, body, sdkAppId: APP, allowUnsigned: true }), (e) => e instanceof lib.RecallError && e.kind === 'invalid_input');
   }
   assert.equal(lib.callbackAck(), '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}');
 });

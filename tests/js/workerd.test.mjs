@@ -112,7 +112,7 @@ test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallCl
       assert.equal(stale.json().kind, 'auth');
     });
 
-    await t.test('the README\'s Worker (only parseCallback and callbackAck imported) works as written', async () => {
+    await t.test('the README\'s Worker (only verifyCallbackRequest, callbackAck and RecallError imported) works as written', async () => {
       const requestTime = String(Math.floor(Date.now() / 1000));
       const sign = createHash('sha256').update(TOKEN + requestTime).digest('hex');
       const query = `SdkAppid=${APP}&CallbackCommand=Group.CallbackAfterRecallMsg&contenttype=json&ClientIP=127.0.0.1&OptPlatform=RESTAPI&Sign=${sign}&RequestTime=${requestTime}`;
@@ -123,6 +123,10 @@ test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallCl
       const event = JSON.parse(r.headers.get('x-event'));
       assert.equal(event.groupId, 'g1');
       assert.deepEqual(event.msgSeqs, [7, 8]);
+      // A forged Sign is answered 401 with a JSON body, not a 500.
+      const forged = await call('POST', `/readme/callback?${query.replace(sign, sign.replace(/.$/, (c) => (c === '0' ? '1' : '0')))}`, body);
+      assert.equal(forged.status, 401, forged.text.slice(0, 400));
+      assert.equal(forged.json().error, 'auth');
     });
 
     await t.test('RecallClient in the Worker: history of demo-public, then recall those seqs', async () => {
