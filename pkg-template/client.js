@@ -1,30 +1,21 @@
-// RecallClient as the package exports it: the wasm-bindgen class plus what is better composed
-// in JS on top of its wasm-backed calls.
-//
-// Why these live here and not in the Rust core: each is a composition of calls the wasm class
-// already makes correctly (every request still goes through the core's validation, pacing,
-// retries and outcome accounting), and what they add is JS-host work: the page's URL for a
-// relative baseUrl, async generators and AbortSignal for pagination, looping over pages for
-// purgeSender. Written in JS they cost no wasm size and no extra crossings per message.
-//
-// - after free(), a call rejects with a RecallError (kind "invalid_input") instead of
-//   wasm-bindgen's plain "null pointer passed to rust" Error; a second free() is a no-op;
-// - a relative `baseUrl` is resolved against the page (browsers only; elsewhere it stays an
-//   error naming baseUrl);
-// - an unknown option name is warned about once (plain JS has no type checker);
-// - recallGroupMessagesBySender resolves what it was asked to do instead of undefined;
-// - purgeSender, groupHistory and c2cHistory.
+// RecallClient as exported: the wasm-bindgen class plus compositions of its calls. They are
+// JS because what they add is host work (the page's URL, async generators, AbortSignal,
+// looping over pages) while every request still goes through the core's validation, pacing,
+// retries and outcomes: no wasm size, no extra crossings. Adds: calls after free() reject with
+// a RecallError (a second free() is a no-op); a relative baseUrl resolves against the page
+// (browsers only); unknown option names are warned about once; recallGroupMessagesBySender
+// resolves what it did; purgeSender, groupHistory, c2cHistory.
 import { RecallClient as WasmRecallClient } from './chat_recall.js';
 import { RecallError } from './recall_error.js';
 
 const freed = new WeakSet();
 
-/** Every option the constructor reads. Add a new option's name here too (index.d.ts has it). */
+/** Every option the constructor reads: add new ones here too. */
 const KNOWN_OPTIONS = ['sdkAppId', 'identifier', 'userSig', 'secretKey', 'userSigTtlSeconds', 'region', 'baseUrl',
   'maxRequestsPerSecond', 'maxInFlight', 'timeoutMs', 'maxRetries', 'fetch'];
 const warned = new Set();
 
-/** Levenshtein distance, case-insensitive: to suggest the closest known option name. */
+/** Case-insensitive edit distance, to name the closest known option. */
 function distance(a, b) {
   a = a.toLowerCase();
   b = b.toLowerCase();
@@ -37,7 +28,6 @@ function distance(a, b) {
   return row[b.length];
 }
 
-/** One console.warn per unknown option name per process; the options are still used. */
 function warnUnknownOptions(options) {
   if (options === null || typeof options !== 'object') return;
   for (const key of Object.keys(options)) {
@@ -48,12 +38,7 @@ function warnUnknownOptions(options) {
   }
 }
 
-/**
- * A relative baseUrl ("/im-proxy") means "on this page's origin": resolve it against the
- * document's base URL (or the worker's location) before the wasm side, which only takes
- * absolute http(s) URLs, sees it. Outside browsers there is no page to resolve against, so
- * it is passed on unchanged and refused there, naming baseUrl.
- */
+// The wasm side takes only absolute http(s) URLs; elsewhere than a page it refuses, naming baseUrl.
 function withAbsoluteBaseUrl(options) {
   const base = options?.baseUrl;
   if (typeof base !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(base)) return options;
@@ -80,14 +65,13 @@ export class RecallClient extends WasmRecallClient {
     super.free();
   }
 
-  /** Pages of a group's history, newest first, until the oldest message. */
   async *#groupPages({ groupId, topicId, withRecalled, count, beforeSeq, signal }) {
     let before = beforeSeq;
     for (;;) {
       const page = await this.getGroupHistory({ groupId, topicId, withRecalled, count, beforeSeq: before, signal });
       yield page;
       if (page.isFinished || page.nextBeforeSeq === undefined) return;
-      // The core only hands out older seqs; a service that did otherwise must not loop us.
+      // A service handing out a newer seq must not loop us.
       if (before !== undefined && page.nextBeforeSeq >= Number(before)) {
         throw new RecallError({ kind: 'protocol', info: `getGroupHistory: page before ${before} points to ${page.nextBeforeSeq}` });
       }
@@ -171,7 +155,6 @@ for (const name of ['recallGroupMessages', 'recallGroupMessagesBySender', 'recal
       }
       const result = method.call(this, args);
       if (name !== 'recallGroupMessagesBySender') return result;
-      // The service answers with nothing but OK; say what was done (args were valid, or it rejected).
       return result.then(() => ({ groupId: args.groupId, senderAccount: args.senderAccount, ...(args.topicId == null ? {} : { topicId: args.topicId }) }));
     },
     writable: true,
