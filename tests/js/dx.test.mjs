@@ -68,7 +68,8 @@ test('purgeSender recalls all 1,500 messages of a sender in a 6,000-message grou
 
   // Run again: nothing left to find, an empty report, nothing sent to the recall API.
   const again = await c.purgeSender({ groupId: 'dx-purge', senderAccount: SENDER });
-  assert.deepEqual({ ...again, scanned: undefined }, { groupId: 'dx-purge', requested: 0, recalled: 0, failed: 0, requests: 0, retries: 0, results: [], senderAccount: SENDER, scanned: undefined });
+  assert.deepEqual([again.groupId, again.senderAccount, again.requested, again.recalled, again.failed, again.requests, again.retries, again.results],
+    ['dx-purge', SENDER, 0, 0, 0, 0, 0, []]);
   assert.equal(again.scanned.messages, BIG - 1500, 'recalled messages are left out of the scan');
   c.free();
 });
