@@ -9,7 +9,8 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 const pkg = process.env.CHAT_RECALL_PKG ?? fileURLToPath(new URL('../pkg', import.meta.url));
 const wasm = readFileSync(join(pkg, 'chat_recall_bg.wasm'));
 // All JS the package ships: loaders, wasm-bindgen glue and its snippets (driver, RecallError).
-const glueFiles = readdirSync(pkg, { recursive: true }).filter((f) => String(f).endsWith('.js'));
+// (Not the API reference's page scripts in api/: documentation, never loaded by the package.)
+const glueFiles = readdirSync(pkg, { recursive: true }).filter((f) => String(f).endsWith('.js') && !String(f).startsWith('api/'));
 const glue = Buffer.concat(glueFiles.map((f) => readFileSync(join(pkg, String(f)))));
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 

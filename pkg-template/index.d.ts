@@ -81,32 +81,79 @@ export class RecallError extends Error {
 
 export type Region = 'china' | 'singapore' | 'seoul' | 'tokyo' | 'frankfurt' | 'india' | 'usa' | 'jakarta';
 
-export interface RecallClientOptions {
+// ---------------------------------------------------------------------------------------
+// Client options (dx): unions, so a compiler catches a missing credential and a region given
+// together with a baseUrl. Plain-JS callers get the same checks at run time (a RecallError
+// naming the field) and a console.warn, once, for an option name the client does not know.
+
+/** What every client takes, whichever credentials and endpoint it uses. */
+export interface RecallClientBaseOptions {
   /** The app's SDKAppID (1..=4294967295). */
   sdkAppId: number;
-  /** The app admin account the requests are made as. */
+  /** The app admin account the requests are made as (e.g. "administrator"). */
   identifier: string;
-  /** A ready UserSig for `identifier`; used as is. One of `userSig` and `secretKey` is required. */
-  userSig?: string | undefined;
-  /** Server side only (Node, Workers): sign and renew UserSigs. Refused in a browser page. */
-  secretKey?: string | undefined;
-  /** Lifetime of self-signed UserSigs in seconds (at least 60); default 86400. */
+  /** Lifetime of self-signed UserSigs in seconds (at least 60). Default 86400; renewed after 90% of it. */
   userSigTtlSeconds?: number | undefined;
-  /** Data-centre region; default "china". Not together with `baseUrl`. */
-  region?: Region | undefined;
-  /** Instead of region: a proxy or the emulator, e.g. "http://127.0.0.1:9000". */
-  baseUrl?: string | undefined;
-  /** Request starts per second per API, paced evenly; default 200 (the service's limit). */
+  /**
+   * Request starts per second per API, spaced evenly (1% is held back so network jitter never
+   * puts one more arrival into a server second). Default 200, the service's limit per API.
+   * After a rate-limit answer (60007, 60011, 60018, 60019, HTTP 429) the client pauses 250 ms
+   * and halves its rate, which climbs back to the full rate over 5 s.
+   */
   maxRequestsPerSecond?: number | undefined;
-  /** Concurrent requests at most (1..=1024). */
+  /** Concurrent requests at most (1..=1024). Default `ceil(maxRequestsPerSecond / 4)` within 4..=64 (50 at 200/s). */
   maxInFlight?: number | undefined;
-  /** Per-attempt timeout in milliseconds; default 10000. */
+  /** Per-attempt timeout in milliseconds (1..=600000). Default 10000. */
   timeoutMs?: number | undefined;
-  /** Retries per request for retryable failures (0..=20). */
+  /**
+   * Retries per request for retryable failures (0..=20). Default 3. Retryable: network
+   * errors, timeouts, HTTP 5xx, 10002, 91000, 60008 and the rate codes 60007, 60011, 60018,
+   * 60019, 70050. Backoff: full jitter, a random wait up to 200 ms doubling per retry, capped
+   * at 5000 ms; after 70050 (too many signature failures) 60 s as the service asks. 70001 (UserSig
+   * expired) is re-signed and sent again once when the client holds `secretKey`.
+   */
   maxRetries?: number | undefined;
   /** The fetch to use; default the global fetch. */
   fetch?: FetchLike | undefined;
 }
+
+/** Credentials as a ready UserSig (browsers: made on your server, never in the page). */
+export interface UserSigCredentials {
+  /** A ready UserSig for `identifier`; used as is (an expired one fails with code 70001). */
+  userSig: string;
+  secretKey?: undefined;
+}
+
+/** Credentials as the app's secret key: server side only (Node, Workers); refused in browsers. */
+export interface SecretKeyCredentials {
+  /** Signs UserSigs (`userSigTtlSeconds`) and renews them before they expire. */
+  secretKey: string;
+  userSig?: undefined;
+}
+
+/** Tencent's endpoint for a data-centre region. */
+export interface RegionEndpoint {
+  /** Data-centre region. Default "china" (console.tim.qq.com). */
+  region?: Region | undefined;
+  baseUrl?: undefined;
+}
+
+/** Your own proxy or the emulator instead of a region. */
+export interface BaseUrlEndpoint {
+  /**
+   * An absolute http(s) URL ("http://127.0.0.1:9000", "https://api.example.com/im"), or in a
+   * browser also a relative one ("/im-proxy"), resolved against the page's base URL. The
+   * client appends "/v4/<service>/<command>?..." to it. Outside browsers a relative URL is
+   * refused (RecallError invalid_input naming baseUrl).
+   */
+  baseUrl: string;
+  region?: undefined;
+}
+
+/** Give exactly one of `userSig` and `secretKey`, and at most one of `region` and `baseUrl`. */
+export type RecallClientOptions = RecallClientBaseOptions
+  & (UserSigCredentials | SecretKeyCredentials)
+  & (RegionEndpoint | BaseUrlEndpoint);
 
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */
 export type MsgSeqInput = number | bigint | string;
@@ -128,9 +175,12 @@ export interface MessageOutcome {
   msgSeq: number;
   ok: boolean;
   /**
-   * 0 on success; otherwise the service's RetCode/ErrorCode (e.g. 10030 not found, 10031 too
-   * old), or our own: -1 the service did not report the message, -2 aborted, -3 no answer
-   * (network, timeout, HTTP error; `message` says which).
+   * 0 on success. Otherwise the service's RetCode for this message or the ErrorCode of its
+   * request: 10030 the message does not exist (or was already recalled), 10031 beyond the
+   * time allowed, 10032 cannot be recalled, 10033 the group type does not support recall,
+   * 10007 / 10041 / 60010 no permission, 10010 the group is gone, 70001 UserSig expired, ...
+   * Or our own: -1 the service did not report on the message, -2 aborted by the caller,
+   * -3 no answer (network, timeout, HTTP error; `message` says which).
    */
   code: number;
   message: string;
@@ -149,6 +199,14 @@ export interface GroupRecallReport {
   retries: number;
   /** One per distinct MsgSeq, in first-seen order. */
   results: MessageOutcome[];
+}
+
+/** What `recallGroupMessagesBySender` did: the service answers with nothing more than OK. */
+export interface SenderRecallResult {
+  groupId: string;
+  senderAccount: string;
+  /** Present when the call had a `topicId`. */
+  topicId?: string;
 }
 
 export interface RecallGroupMessagesBySenderArgs {
@@ -243,19 +301,112 @@ export interface C2CHistoryPage {
   lastMsgTime?: number;
 }
 
+// ---------------------------------------------------------------------------------------
+// purgeSender and the history iterators (dx): compositions of the calls above, in client.js.
+
+export interface PurgeSenderArgs {
+  groupId: string;
+  senderAccount: string;
+  topicId?: string | undefined;
+  /** Unix seconds: only messages sent at or after this are recalled; the scan stops at the first older one. */
+  since?: number | undefined;
+  /** Passed on to every recall request (the service's Reason). */
+  reason?: string | undefined;
+  /** Cancels the scan (rejects with kind "aborted", nothing recalled) or the recall (as recallGroupMessages). */
+  signal?: AbortSignalLike | undefined;
+  /** Called after each history page (`phase: "scan"`), then as recall answers arrive (`phase: "recall"`). Exceptions it throws are ignored. */
+  onProgress?: ((progress: PurgeProgress) => void) | undefined;
+}
+
+export interface PurgeScanProgress {
+  phase: 'scan';
+  /** History pages read so far. */
+  pages: number;
+  /** Messages looked at so far (newer than `since`, when given). */
+  messages: number;
+  /** The sender's messages found so far (not yet recalled). */
+  found: number;
+}
+
+export interface PurgeRecallProgress extends RecallProgress {
+  phase: 'recall';
+}
+
+export type PurgeProgress = PurgeScanProgress | PurgeRecallProgress;
+
+/** recallGroupMessages' report for the sender's messages, plus what the scan covered. */
+export interface PurgeSenderReport extends GroupRecallReport {
+  senderAccount: string;
+  scanned: PurgeScanStats;
+}
+
+/** How much history purgeSender read. */
+export interface PurgeScanStats {
+  /** History pages read. */
+  pages: number;
+  /** Messages looked at. */
+  messages: number;
+}
+
 export class RecallClient {
-  /** Throws a RecallError (`invalid_input`, naming the field) for bad options. */
+  /**
+   * Throws a RecallError (`invalid_input`, naming the field) for bad options. In plain JS an
+   * unknown option name (e.g. `retries`, `timeout`) is reported once with console.warn,
+   * naming the closest known option.
+   */
   constructor(options: RecallClientOptions);
+  /**
+   * Recall any number of group messages by MsgSeq: deduplicated, 10 per request, paced under
+   * `maxRequestsPerSecond`, retried as `maxRetries` says. Resolves with one outcome per distinct
+   * MsgSeq (messages the service could not recall are `ok: false` with a `code`); rejects
+   * (with `report` on the error) when aborted or when an error holds for the whole group.
+   */
   recallGroupMessages(args: RecallGroupMessagesArgs): Promise<GroupRecallReport>;
-  recallGroupMessagesBySender(args: RecallGroupMessagesBySenderArgs): Promise<void>;
+  /**
+   * The service's fast, silent variant (delete_group_msg_by_sender): one request, but it only
+   * reaches the sender's messages among the group's **last 1,000** and reports no per-message
+   * outcome. To recall everything a sender wrote, use `purgeSender`.
+   */
+  recallGroupMessagesBySender(args: RecallGroupMessagesBySenderArgs): Promise<SenderRecallResult>;
+  /** Recall one one-to-one message; a message that was already recalled counts as success. */
   recallC2CMessage(args: RecallC2CMessageArgs): Promise<C2CRecallResult>;
+  /** One page (up to 20) of a group's history, newest first. See `groupHistory` to iterate. */
   getGroupHistory(args: GetGroupHistoryArgs): Promise<GroupHistoryPage>;
+  /** One page of one-to-one history. See `c2cHistory` to iterate. */
   getC2CHistory(args: GetC2CHistoryArgs): Promise<C2CHistoryPage>;
+  /**
+   * Every message of a group, newest first, page after page (starting at `beforeSeq` when
+   * given) until the oldest: `for await (const m of client.groupHistory({ groupId }))`.
+   * Aborting `signal` ends the iteration with a RecallError of kind "aborted".
+   */
+  groupHistory(args: GetGroupHistoryArgs): AsyncGenerator<GroupMessage, void, undefined>;
+  /**
+   * Every one-to-one message between `minTime` and `maxTime`, page after page:
+   * `for await (const m of client.c2cHistory({ ... }))`. Honours `signal` like groupHistory.
+   */
+  c2cHistory(args: GetC2CHistoryArgs): AsyncGenerator<C2CMessage, void, undefined>;
+  /**
+   * Recall every message of one sender in a group, however old or many (the service's
+   * by-sender call only reaches the last 1,000): pages the whole history (recalled messages
+   * left out), collects the sender's MsgSeqs (stopping at `since`), and recalls them with
+   * recallGroupMessages. Resolves with its report plus `senderAccount` and `scanned`.
+   */
+  purgeSender(args: PurgeSenderArgs): Promise<PurgeSenderReport>;
   /**
    * Release the client's wasm memory now (otherwise it is released when collected). Later
    * calls reject with a RecallError of kind "invalid_input"; a second free() does nothing.
    */
   free(): void;
+  /** `using client = new RecallClient(...)` frees the client at the end of the scope (TypeScript 5.2+, lib "esnext.disposable" or "esnext"). */
+  [Symbol.dispose](): void;
+}
+
+// Symbol.dispose for libs that predate it (as @types/node declares it), so the class above
+// compiles everywhere; `using` itself needs TypeScript's "esnext.disposable" lib.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
 }
 
 export interface GenerateUserSigOptions {

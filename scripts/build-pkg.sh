@@ -29,7 +29,10 @@ mv "$bg.opt" "$bg"
 after=$(wc -c <"$bg")
 
 cp pkg-template/package.json pkg-template/index.js pkg-template/client.js pkg-template/node.js pkg-template/workerd.js \
-   pkg-template/index.d.ts pkg-template/README.md pkg/
+   pkg-template/index.d.ts pkg-template/README.md LICENSE-MIT LICENSE-APACHE CHANGELOG.md pkg/
+
+# The API reference, generated from index.d.ts (HTML in pkg/api/, shipped in the tarball).
+(cd tools/typedoc && node_modules/.bin/typedoc --options typedoc.json --logLevel Warn)
 
 # The glue imports RecallError from a content-hashed snippet folder; re-export that same
 # module (same class identity) under a stable name.

@@ -37,6 +37,13 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/tls-sig-api-v2 ] |
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# TypeDoc for the API reference (pkg/api/): a project of its own under tools/typedoc, since
+# TypeDoc needs TypeScript's JS API (<= 6.0) and the root's TypeScript 7 has none.
+if [ ! -x tools/typedoc/node_modules/.bin/typedoc ] || [ tools/typedoc/package.json -nt tools/typedoc/node_modules/.package-lock.json ]; then
+  log "installing TypeDoc into tools/typedoc"
+  npm ci --prefix tools/typedoc --no-audit --no-fund --loglevel=error
+fi
+
 # Tencent's official Python UserSig library, a second peer for the cross-checks.
 if [ ! -x .tools/py/bin/python ] || ! .tools/py/bin/python -c 'import TLSSigAPIv2' 2>/dev/null; then
   log "installing the Python peer tls-sig-api-v2 into .tools/py"

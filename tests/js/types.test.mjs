@@ -45,6 +45,12 @@ const SHAPES = {
   MessageOutcome: { msgSeq: 'number', ok: 'boolean', code: 'number', message: 'string' },
   RecallProgress: { done: 'number', total: 'number', recalled: 'number', failed: 'number' },
   C2CRecallResult: { alreadyRecalled: 'boolean' },
+  SenderRecallResult: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string' },
+  // dx: purgeSender's report is recallGroupMessages' plus these keys (base: a SHAPES name).
+  PurgeSenderReport: { base: 'GroupRecallReport', senderAccount: 'string', scanned: 'PurgeScanStats' },
+  PurgeScanStats: { pages: 'number', messages: 'number' },
+  PurgeScanProgress: { phase: "'scan'", pages: 'number', messages: 'number', found: 'number' },
+  PurgeRecallProgress: { base: 'RecallProgress', phase: "'recall'" },
   GroupHistoryPage: { messages: 'GroupMessage[]', isFinished: 'boolean', 'nextBeforeSeq?': 'number', rangeComplete: 'boolean' },
   GroupMessage: { fromAccount: 'string', msgSeq: 'number', msgRandom: 'number', msgTimeStamp: 'number', isPlaceMsg: 'number', isSystemMsg: 'boolean', msgPriority: 'number', recalled: 'boolean', msgBody: 'unknown' },
   C2CHistoryPage: { messages: 'C2CMessage[]', complete: 'boolean', 'lastMsgKey?': 'string', 'lastMsgTime?': 'number' },
@@ -60,6 +66,7 @@ const INPUTS = {
   RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'fetch?': 'FetchLike' },
   RecallGroupMessagesArgs: { groupId: 'string', msgSeqs: '(Iterable<MsgSeqInput> | ArrayLike<MsgSeqInput>) & object', 'topicId?': 'string', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: RecallProgress) => void' },
   RecallGroupMessagesBySenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'signal?': 'AbortSignalLike' },
+  PurgeSenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'since?': 'number', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: PurgeProgress) => void' },
   RecallC2CMessageArgs: { fromAccount: 'string', toAccount: 'string', msgKey: 'string', 'signal?': 'AbortSignalLike' },
   GetGroupHistoryArgs: { groupId: 'string', 'count?': 'number', 'beforeSeq?': 'MsgSeqInput', 'topicId?': 'string', 'withRecalled?': 'boolean', 'signal?': 'AbortSignalLike' },
   GetC2CHistoryArgs: { operatorAccount: 'string', peerAccount: 'string', minTime: 'number', maxTime: 'number', 'maxCount?': 'number', 'lastMsgKey?': 'string', 'signal?': 'AbortSignalLike' },
@@ -71,14 +78,16 @@ const INPUTS = {
 
 /** The module's value exports and RecallClient's methods, as declared and at runtime. */
 const VALUE_EXPORTS = ['RecallClient', 'RecallError', 'callbackAck', 'default', 'generateUserSig', 'init', 'initSync', 'parseCallback', 'verifyCallbackRequest', 'verifyUserSig'];
-const CLIENT_METHODS = ['free', 'getC2CHistory', 'getGroupHistory', 'recallC2CMessage', 'recallGroupMessages', 'recallGroupMessagesBySender'];
+const CLIENT_METHODS = ['c2cHistory', 'free', 'getC2CHistory', 'getGroupHistory', 'groupHistory', 'purgeSender', 'recallC2CMessage', 'recallGroupMessages', 'recallGroupMessagesBySender'];
 /** wasm-bindgen's own members of the class, not part of the API. */
 const CLIENT_INTERNAL = ['constructor', '__destroy_into_raw'];
 
 /** How the API ties the table together: [TypeScript type, the type it must equal]. */
 const SIGNATURES = [
   ['keyof typeof M', VALUE_EXPORTS.map((k) => `'${k}'`).join(' | ')],
-  ['keyof M.RecallClient', CLIENT_METHODS.map((k) => `'${k}'`).join(' | ')],
+  ['Exclude<keyof M.RecallClient, symbol>', CLIENT_METHODS.map((k) => `'${k}'`).join(' | ')],
+  ['Extract<keyof M.RecallClient, symbol>', 'typeof Symbol.dispose'],
+  ['M.RecallClient[typeof Symbol.dispose]', '() => void'],
   ['typeof M.default', 'typeof M.init'],
   ['Parameters<typeof M.init>', '[input?: M.InitInput | Promise<M.InitInput> | undefined]'],
   ['ReturnType<typeof M.init>', 'Promise<void>'],
@@ -86,7 +95,14 @@ const SIGNATURES = [
   ['Parameters<M.RecallClient["recallGroupMessages"]>', '[args: RecallGroupMessagesArgs]'],
   ['ReturnType<M.RecallClient["recallGroupMessages"]>', 'Promise<GroupRecallReport>'],
   ['Parameters<M.RecallClient["recallGroupMessagesBySender"]>', '[args: RecallGroupMessagesBySenderArgs]'],
-  ['ReturnType<M.RecallClient["recallGroupMessagesBySender"]>', 'Promise<void>'],
+  ['ReturnType<M.RecallClient["recallGroupMessagesBySender"]>', 'Promise<SenderRecallResult>'],
+  ['Parameters<M.RecallClient["purgeSender"]>', '[args: PurgeSenderArgs]'],
+  ['ReturnType<M.RecallClient["purgeSender"]>', 'Promise<PurgeSenderReport>'],
+  ['Parameters<M.RecallClient["groupHistory"]>', '[args: GetGroupHistoryArgs]'],
+  ['ReturnType<M.RecallClient["groupHistory"]>', 'AsyncGenerator<GroupMessage, void, undefined>'],
+  ['Parameters<M.RecallClient["c2cHistory"]>', '[args: GetC2CHistoryArgs]'],
+  ['ReturnType<M.RecallClient["c2cHistory"]>', 'AsyncGenerator<C2CMessage, void, undefined>'],
+  ['M.PurgeProgress', 'PurgeScanProgress | PurgeRecallProgress'],
   ['Parameters<M.RecallClient["recallC2CMessage"]>', '[args: RecallC2CMessageArgs]'],
   ['ReturnType<M.RecallClient["recallC2CMessage"]>', 'Promise<C2CRecallResult>'],
   ['Parameters<M.RecallClient["getGroupHistory"]>', '[args: GetGroupHistoryArgs]'],
@@ -114,7 +130,7 @@ const SIGNATURES = [
 // compile error on a line we can name.
 
 function tableProgram() {
-  const names = [...new Set([...Object.keys(SHAPES), ...Object.keys(INPUTS), 'MsgSeqInput', 'AbortSignalLike', 'FetchLike', 'RecallProgress', ...Object.keys(ALIASES)])];
+  const names = [...new Set([...Object.keys(SHAPES), ...Object.keys(INPUTS), 'MsgSeqInput', 'AbortSignalLike', 'FetchLike', 'RecallProgress', 'PurgeProgress', ...Object.keys(ALIASES)])];
   const lines = [
     `import type { ${names.join(', ')} } from 'chat-recall';`,
     `import type * as M from 'chat-recall';`,
@@ -180,7 +196,9 @@ export async function start(): Promise<void> {
 }
 
 export async function readme(): Promise<void> {
-  // README, Node: the secret key may live here (typed string | undefined, as process.env is).
+  // README, Node: the secret key may live here (typed string | undefined, as process.env is:
+  // the options' union wants a string, so it is checked first).
+  if (!serverSecret) throw new Error('set TENCENT_SECRET_KEY');
   const client = new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', secretKey: serverSecret, region: 'singapore' });
   const report = await client.recallGroupMessages({ groupId: '@TGS#2J4SZEAEL', msgSeqs: seqs,
     onProgress: (p) => console.log(p.done + '/' + p.total) });
@@ -205,7 +223,7 @@ export default {
 export async function everything(userSig: string): Promise<void> {
   const region: Region = 'frankfurt';
   const options: RecallClientOptions = {
-    sdkAppId: 1400000000, identifier: 'administrator', userSig, secretKey: 'server-only', userSigTtlSeconds: 3600,
+    sdkAppId: 1400000000, identifier: 'administrator', secretKey: 'server-only', userSigTtlSeconds: 3600,
     baseUrl: 'http://127.0.0.1:9000', maxRequestsPerSecond: 200, maxInFlight: 16, timeoutMs: 5000, maxRetries: 3,
     fetch: (input, requestInit) => fetch(input, requestInit),
   };
@@ -232,7 +250,8 @@ export async function everything(userSig: string): Promise<void> {
   }
   for (const p of progress) { const n: number = p.done + p.total + p.recalled + p.failed; void n; }
 
-  const nothing: void = await client.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'spammer', topicId: 't', signal: controller.signal });
+  const bySender = await client.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'spammer', topicId: 't', signal: controller.signal });
+  const nothing: [string, string, string | undefined] = [bySender.groupId, bySender.senderAccount, bySender.topicId];
   const c2c = await client.recallC2CMessage({ fromAccount: 'alice', toAccount: 'bob', msgKey: '1_2_3', signal: controller.signal });
   const already: boolean = c2c.alreadyRecalled;
 
@@ -384,7 +403,7 @@ export async function everything(userSig: string): Promise<void> {
   // @ts-expect-error [string] alreadyRecalled is a boolean
   const wrong: string = c2c.alreadyRecalled;
   void wrong;
-  // @ts-expect-error [void] recallGroupMessagesBySender resolves to nothing
+  // @ts-expect-error [ok] recallGroupMessagesBySender resolves { groupId, senderAccount, topicId? }, no outcome
   const none: { ok: boolean } = await client.recallGroupMessagesBySender({ groupId: 'g', senderAccount: 'u' });
   void none;
 }
@@ -408,14 +427,14 @@ export async function main(bytes: Uint8Array): Promise<string> {
 `;
 
 const CONFIGS = {
-  bundler: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'] },
-  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'] },
+  bundler: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'esnext.disposable', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'] },
+  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'esnext.disposable', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'] },
   // Stricter users: optional inputs must still take `string | undefined` (README: process.env).
-  exact: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true },
+  exact: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'esnext.disposable', 'dom', 'dom.iterable'], files: ['program.ts', 'table.ts'], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true },
   // Neither the DOM lib nor @types/node: the web types in index.d.ts must fall back.
   bare: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], files: ['bare.ts', 'table.ts'] },
   // The program with its @ts-expect-error directives removed (expected to fail).
-  negative: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'dom', 'dom.iterable'], files: ['negative.ts'] },
+  negative: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022', 'esnext.disposable', 'dom', 'dom.iterable'], files: ['negative.ts'] },
 };
 
 function writeTsProject() {
@@ -530,7 +549,8 @@ function check(type, value, path, problems, seen) {
   if (!shape) throw new Error(`the table uses an unknown type ${type}`);
   if (value === null || typeof value !== 'object') return fail('not an object');
   if (shape.base === 'Error' && !(value instanceof Error)) fail('not an Error');
-  const declared = new Map(Object.entries(shape).filter(([k]) => k !== 'base').map(([k, t]) => [k.replace(/\?$/, ''), { type: t, optional: k.endsWith('?') }]));
+  const inherited = SHAPES[shape.base] ? Object.entries(SHAPES[shape.base]) : [];
+  const declared = new Map([...inherited, ...Object.entries(shape)].filter(([k]) => k !== 'base').map(([k, t]) => [k.replace(/\?$/, ''), { type: t, optional: k.endsWith('?') }]));
   for (const key of Object.keys(value)) {
     if (!declared.has(key)) problems.push(`${path}.${key}: present at runtime, not declared in ${type}`);
   }
@@ -630,7 +650,15 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     sample('GroupHistoryPage', await client.getGroupHistory({ groupId: 'demo-public', count: 20, withRecalled: true }), 'getGroupHistory (withRecalled)');
 
     const sender = (await client.getGroupHistory({ groupId: 'demo-private', count: 1 })).messages[0].fromAccount;
-    assert.equal(await client.recallGroupMessagesBySender(recording({ groupId: 'demo-private', senderAccount: sender, topicId: undefined, signal: undefined }, readsOf('RecallGroupMessagesBySenderArgs'))), undefined);
+    sample('SenderRecallResult', await client.recallGroupMessagesBySender(recording({ groupId: 'demo-private', senderAccount: sender, topicId: undefined, signal: undefined }, readsOf('RecallGroupMessagesBySenderArgs'))), 'recallGroupMessagesBySender');
+    sample('SenderRecallResult', await client.recallGroupMessagesBySender({ groupId: '@TGS#_demo-community', senderAccount: sender, topicId: topic }), 'recallGroupMessagesBySender (topic)');
+    const purgeProgress = [];
+    const purged = await client.purgeSender(recording({ groupId: 'demo-chatroom', senderAccount: 'alice', topicId: undefined, since: 0, reason: 'types test', signal: undefined, onProgress: (p) => purgeProgress.push(p) }, readsOf('PurgeSenderArgs')));
+    sample('PurgeSenderReport', purged, 'purgeSender');
+    assert.ok(purged.recalled > 0);
+    for (const p of purgeProgress) sample(p.phase === 'scan' ? 'PurgeScanProgress' : 'PurgeRecallProgress', p, `purgeSender onProgress (${p.phase})`);
+    for await (const m of client.groupHistory({ groupId: 'demo-private', count: 7 })) sample('GroupMessage', m, 'groupHistory');
+    for await (const m of client.c2cHistory({ operatorAccount: 'alice', peerAccount: 'carol', minTime: 0, maxTime: 4000000000, maxCount: 7 })) sample('C2CMessage', m, 'c2cHistory');
 
     const roam = await client.getC2CHistory(recording({ operatorAccount: 'alice', peerAccount: 'bob', minTime: 0, maxTime: 4000000000, maxCount: 2, lastMsgKey: undefined, signal: undefined }, readsOf('GetC2CHistoryArgs')));
     sample('C2CHistoryPage', roam, 'getC2CHistory (first page)');
@@ -699,7 +727,7 @@ test('every object the runtime returns or reads matches the declarations (Node, 
 
   // Every declared field was seen at runtime at least once (optional ones included).
   const reached = new Set(samples.map(([t]) => t));
-  const nested = { GroupMessage: 'GroupHistoryPage', C2CMessage: 'C2CHistoryPage', MessageOutcome: 'GroupRecallReport' };
+  const nested = { GroupMessage: 'GroupHistoryPage', C2CMessage: 'C2CHistoryPage', MessageOutcome: 'GroupRecallReport', PurgeScanStats: 'PurgeSenderReport' };
   const unseen = [];
   for (const [type, shape] of Object.entries(SHAPES)) {
     assert.ok(reached.has(type) || reached.has(nested[type]), `no runtime sample of ${type}`);
