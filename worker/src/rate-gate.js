@@ -6,7 +6,8 @@
 // A leased send time is an absolute time (ms). Times are evenly spaced by the object across
 // every isolate and job, so requests started at their times stay under the service's limit
 // as the service counts arrivals. A time that has already passed by more than LATE_MS is
-// dropped, never used late, so late timers cannot bunch requests together.
+// dropped, never used late (neither when it is handed out nor when its timer fires), so
+// late timers cannot bunch requests together.
 
 /**
  * Largest block leased at once (about 170 ms of the whole budget at 192/s): small, so a
@@ -72,6 +73,14 @@ export class LeasedRateGate {
       if (at < now - LATE_MS) { this.stats.dropped++; continue; }
       const w = lane.waiters.shift();
       const go = () => {
+        // A timer that fired late (a busy isolate) must not send late: requests held up
+        // together would arrive together. Back to the front of the queue for a new time.
+        if (Date.now() - at > LATE_MS) {
+          this.stats.dropped++;
+          lane.waiters.unshift(w);
+          this.pump(lane);
+          return;
+        }
         w.signal?.removeEventListener('abort', w.onAbort);
         w.resolve();
       };
