@@ -4,6 +4,7 @@
 //   package:       the package's parseCallback and the ack, no durable write (the verification path)
 //   plainDurable:  plain JavaScript plus the durable write (SQLite Durable Object, dedup key)
 //   worker:        this Worker's POST /callback (package check, EventLog write, then the ack)
+// and the check alone inside the Worker (package vs plain JavaScript, microseconds each).
 // Rounds alternate between the targets so host load drifts hit them alike. Prints one JSON
 // object with the ratios; target: package within 10% of plain (ratio >= 0.9).
 // `node benches/worker_webhook.mjs` after scripts/build-pkg.sh and the emulator's release build.
@@ -70,6 +71,9 @@ try {
     const s = a.latencies.sort((x, y) => x - y);
     out[name] = { requestsPerSecond: +(s.length / a.seconds).toFixed(0), p50Ms: +pct(s, 50).toFixed(2), p99Ms: +pct(s, 99).toFixed(2), requests: s.length, errors: a.errors };
   }
+  // The check alone, inside the Worker (no HTTP): microseconds per delivery.
+  const { query, body } = delivery();
+  const loop = await (await fetch(`${baseline.baseUrl}/verify-loop?n=5000&${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
   const ratio = (a, b) => +(out[a].requestsPerSecond / out[b].requestsPerSecond).toFixed(3);
   const result = {
     bench: 'worker_webhook',
@@ -80,6 +84,7 @@ try {
       workerVsPlainDurable: ratio('worker', 'plainDurable'),
       workerVsPlain: ratio('worker', 'plain'),
     },
+    checkInsideWorkerUs: { package: +loop.packageUs.toFixed(2), plain: +loop.plainUs.toFixed(2), packageVsPlainTime: +(loop.packageUs / loop.plainUs).toFixed(3), n: loop.n },
     met_verification_within_10pct: ratio('package', 'plain') >= 0.9,
     loadavg: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
   };

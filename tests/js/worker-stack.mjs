@@ -114,7 +114,8 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
       const h = { ...headers };
       if (token) h.authorization = `Bearer ${token}`;
       if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
-      const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+      // Bounded: a request the Worker never answers fails the test instead of hanging it.
+      const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal: AbortSignal.timeout(120_000) });
       const text = await res.text();
       responses.push(text);
       let parsed;

@@ -3,6 +3,9 @@
 //                          JSON, command, fields), then the ack; no durable write
 //   POST /plain-durable    the same, with the durable write (SQLite Durable Object, dedup key)
 //   POST /package          the package's parseCallback, then the ack; no durable write
+//   POST /verify-loop?n=   the same delivery checked n times in a row inside the Worker, by the
+//                          package and by the plain-JavaScript check, alternating in blocks;
+//                          answers microseconds per check for each (no HTTP in the timing)
 //   GET  /recall?gate=0|1&groupId=&from=&count=   RecallClient recalls `count` messages one
 //                          request at a time, with or without the RateBudget gate; answers the
 //                          per-request latencies measured inside the Worker
@@ -84,10 +87,30 @@ async function recallBench(url, env) {
   return Response.json({ ms });
 }
 
+async function verifyLoop(request, env, url, body) {
+  const n = Math.min(Number(url.searchParams.get('n')) || 1000, 100_000);
+  const sdkAppId = Number(env.SDK_APP_ID);
+  const time = { package: 0, plain: 0 };
+  const BLOCK = 100;
+  for (let done = 0; done < n; done += BLOCK) {
+    let t0 = performance.now();
+    for (let i = 0; i < BLOCK; i++) parseCallback({ url: request.url, body, sdkAppId, token: env.CALLBACK_TOKEN });
+    time.package += performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < BLOCK; i++) {
+      if (typeof (await plainCheck(request, env, body)) === 'string') throw new Error('plain check refused');
+    }
+    time.plain += performance.now() - t0;
+  }
+  const rounds = Math.ceil(n / BLOCK) * BLOCK;
+  return Response.json({ n: rounds, packageUs: (time.package * 1000) / rounds, plainUs: (time.plain * 1000) / rounds });
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/health') return new Response('ok');
+    if (url.pathname === '/verify-loop') return verifyLoop(request, env, url, new Uint8Array(await request.arrayBuffer()));
     if (url.pathname === '/recall') return recallBench(url, env);
     const body = new Uint8Array(await request.arrayBuffer());
     if (url.pathname === '/package') {
