@@ -89,6 +89,10 @@ try {
     loadavg: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
   };
   console.log(JSON.stringify(result));
+  if (out.worker.errors > 0) {
+    // What wrangler said around the failures (requests answered 200 left out).
+    console.error(stack.log().split('\n').filter((l) => /ERROR|WARN|restart|rror/.test(l) && !/Duplicate key/.test(l)).slice(-20).join('\n'));
+  }
 } finally {
   await baseline?.stop();
   await stack.stop();
