@@ -115,7 +115,19 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
       if (token) h.authorization = `Bearer ${token}`;
       if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
       // Bounded: a request the Worker never answers fails the test instead of hanging it.
-      const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal: AbortSignal.timeout(120_000) });
+      const send = () => fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal: AbortSignal.timeout(120_000) });
+      let res;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          res = await send();
+          break;
+        } catch (e) {
+          // wrangler's dev proxy now and then drops a reused keep-alive connection
+          // ("fetch failed"): a GET is safe to send again; anything else fails the test.
+          if (method !== 'GET' || attempt >= 3 || e?.name === 'TimeoutError') throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       const text = await res.text();
       responses.push(text);
       let parsed;

@@ -91,9 +91,9 @@ export class RecallJob extends DurableObject {
 
   progress() {
     const r = this.sql.exec(`SELECT
-      SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END) AS done,
+      SUM(CASE WHEN state = ${SETTLED} THEN 1 ELSE 0 END) AS done,
       SUM(CASE WHEN outcome = 'recalled' THEN 1 ELSE 0 END) AS recalled,
-      SUM(CASE WHEN state = 2 AND outcome <> 'recalled' THEN 1 ELSE 0 END) AS failed,
+      SUM(CASE WHEN state = ${SETTLED} AND outcome <> 'recalled' THEN 1 ELSE 0 END) AS failed,
       SUM(CASE WHEN outcome = 'not_sent' THEN 1 ELSE 0 END) AS notSent,
       SUM(CASE WHEN outcome = 'unknown' THEN 1 ELSE 0 END) AS unknown,
       COUNT(*) AS total FROM items`).one();
@@ -181,7 +181,7 @@ export class RecallJob extends DurableObject {
     this.saveMeta(meta);
     await this.resolveInDoubt(meta);
     const sliceEnd = Date.now() + SLICE_MS;
-    const batches = this.sql.exec('SELECT DISTINCT batch FROM items WHERE state = 0 ORDER BY batch LIMIT ?', SLICE_BATCHES).toArray().map((r) => r.batch);
+    const batches = this.sql.exec(`SELECT DISTINCT batch FROM items WHERE state = ${PENDING} ORDER BY batch LIMIT ?`, SLICE_BATCHES).toArray().map((r) => r.batch);
     const inflight = new Set();
     for (const b of batches) {
       while (inflight.size >= CONCURRENCY) await Promise.race(inflight);
@@ -192,7 +192,7 @@ export class RecallJob extends DurableObject {
     await Promise.all(inflight);
     if (this.cancelRequested) {
       await this.finish(this.meta(), 'cancelled');
-    } else if (this.sql.exec('SELECT COUNT(*) AS n FROM items WHERE state <> 2').one().n > 0) {
+    } else if (this.sql.exec(`SELECT COUNT(*) AS n FROM items WHERE state <> ${SETTLED}`).one().n > 0) {
       // The slice is used up: the next alarm continues from the checkpoints.
       await this.ctx.storage.setAlarm(Date.now());
       await this.publish(meta, true);
@@ -203,10 +203,10 @@ export class RecallJob extends DurableObject {
 
   /** Send one batch and checkpoint its outcomes. Never throws. */
   async sendBatch(meta, batch) {
-    const rows = this.sql.exec('SELECT idx, target FROM items WHERE batch = ? AND state = 0', batch).toArray();
+    const rows = this.sql.exec(`SELECT idx, target FROM items WHERE batch = ? AND state = ${PENDING}`, batch).toArray();
     if (rows.length === 0) return;
     // The intent, before the request may start: a restart finds this batch in doubt.
-    this.sql.exec('UPDATE items SET state = 1 WHERE batch = ? AND state = 0', batch);
+    this.sql.exec(`UPDATE items SET state = ${IN_FLIGHT} WHERE batch = ? AND state = ${PENDING}`, batch);
     let settled;
     try {
       settled = meta.kind === 'recallGroup' ? await this.recallBatch(meta, rows) : await this.purgeGroup(meta, rows[0]);
@@ -221,7 +221,7 @@ export class RecallJob extends DurableObject {
   settle(settled) {
     this.ctx.storage.transactionSync(() => {
       for (const s of settled) {
-        this.sql.exec('UPDATE items SET state = 2, ok = ?, code = ?, message = ?, outcome = ? WHERE idx = ?',
+        this.sql.exec(`UPDATE items SET state = ${SETTLED}, ok = ?, code = ?, message = ?, outcome = ? WHERE idx = ?`,
           s.ok ? 1 : 0, s.code, s.message, s.outcome ?? outcomeOf(s.ok, s.code), s.idx);
       }
     });
@@ -263,11 +263,11 @@ export class RecallJob extends DurableObject {
    * them `unknown`, never re-sent blindly. Sender purges are idempotent: pending again.
    */
   async resolveInDoubt(meta) {
-    const rows = this.sql.exec('SELECT idx, target, batch FROM items WHERE state = 1 ORDER BY idx').toArray();
+    const rows = this.sql.exec(`SELECT idx, target, batch FROM items WHERE state = ${IN_FLIGHT} ORDER BY idx`).toArray();
     if (rows.length === 0) return;
     meta.inDoubt += rows.length;
     if (meta.kind !== 'recallGroup') {
-      this.sql.exec('UPDATE items SET state = 0 WHERE state = 1');
+      this.sql.exec(`UPDATE items SET state = ${PENDING} WHERE state = ${IN_FLIGHT}`);
       this.saveMeta(meta);
       return;
     }
@@ -287,7 +287,7 @@ export class RecallJob extends DurableObject {
       const settled = [];
       for (const r of batchRows) {
         if (recalled.has(r.target)) settled.push({ idx: r.idx, ok: true, code: 0, message: 'recalled (confirmed from the group history after a restart)' });
-        else this.sql.exec('UPDATE items SET state = 0 WHERE idx = ?', r.idx);
+        else this.sql.exec(`UPDATE items SET state = ${PENDING} WHERE idx = ?`, r.idx);
       }
       this.settle(settled);
       meta.confirmedFromHistory = (meta.confirmedFromHistory ?? 0) + settled.length;
@@ -316,7 +316,7 @@ export class RecallJob extends DurableObject {
 
   async finish(meta, status) {
     if (status !== 'done') {
-      const pending = this.sql.exec('SELECT idx FROM items WHERE state = 0').toArray();
+      const pending = this.sql.exec(`SELECT idx FROM items WHERE state = ${PENDING}`).toArray();
       const why = status === 'cancelled' ? 'the job was cancelled' : `the job failed: ${meta.error}`;
       this.settle(pending.map((r) => ({ idx: r.idx, ok: false, code: -2, message: `not sent: ${why}` })));
     }
