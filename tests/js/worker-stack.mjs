@@ -115,16 +115,18 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
       if (token) h.authorization = `Bearer ${token}`;
       if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
       // Bounded: a request the Worker never answers fails the test instead of hanging it.
-      const send = () => fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal: AbortSignal.timeout(120_000) });
+      // wrangler's dev proxy, on a starved host, now and then drops a connection ("fetch
+      // failed") or leaves a request unanswered: a GET is safe to send again (3 tries of at
+      // most 30 s); anything else gets one try of at most 120 s.
+      const isGet = method === 'GET';
       let res;
       for (let attempt = 1; ; attempt++) {
         try {
-          res = await send();
+          res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+            signal: AbortSignal.timeout(isGet ? 30_000 : 120_000) });
           break;
         } catch (e) {
-          // wrangler's dev proxy now and then drops a reused keep-alive connection
-          // ("fetch failed"): a GET is safe to send again; anything else fails the test.
-          if (method !== 'GET' || attempt >= 3 || e?.name === 'TimeoutError') throw e;
+          if (!isGet || attempt >= 3) throw e;
           await new Promise((r) => setTimeout(r, 200));
         }
       }
