@@ -138,6 +138,11 @@ pub fn read_with<T: DeserializeOwned>(value: &JsValue, name: &str, fields: Field
 fn de_error(name: &str, e: serde_path_to_error::Error<serde_wasm_bindgen::Error>) -> RecallError {
     let path = e.path().to_string();
     let msg = e.into_inner().to_string();
+    // serde-wasm-bindgen's errors are JS Errors; their text starts with "Error: ".
+    let msg = msg
+        .strip_prefix("Error: ")
+        .map(str::to_owned)
+        .unwrap_or(msg);
     // serde says "missing field `x`" at the parent; name the field itself.
     if let Some(field) = msg
         .strip_prefix("missing field `")

@@ -18,6 +18,7 @@
  * @typedef {{ Poll: number, Answer: number, Fail: number, After: number, Abort: number, Finish: number }} Ops
  * @typedef {(op: number, n: number, a?: unknown, b?: unknown) => unknown} Step
  * @typedef {[number, number, unknown, unknown]} Fed  [op, request id, a, b]
+ * @typedef {{ acquire(api: string, signal?: AbortSignal): unknown }} RateGate  the caller's `rateGate`
  * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, controllers: Map<number, AbortController> }} Inbox
  */
 
@@ -85,6 +86,8 @@ async function wait(inbox, deadline) {
  * @param {Ops} ops
  * @param {Inbox} inbox
  * @param {Function | undefined} fetchFn
+ * @param {RateGate | undefined} gate the caller's rateGate: its permission comes first; the timeout starts after it
+ * @param {string} api the command path passed to the gate
  * @param {number} timeoutMs
  * @param {number} id
  * @param {string} url
@@ -92,9 +95,18 @@ async function wait(inbox, deadline) {
  * @param {AbortSignal} signal
  * @returns {Promise<Fed>}
  */
-async function post(ops, inbox, fetchFn, timeoutMs, id, url, body, signal) {
+async function post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, signal) {
   const { Answer: ANSWER, Fail: FAIL } = ops;
   await null; // start on a later microtask, as a spawned task would
+  if (gate !== undefined) {
+    try {
+      await gate.acquire(api, signal);
+    } catch (e) {
+      if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+      return [FAIL, id, 'network', `rateGate.acquire failed: ${errorText(e)}`];
+    }
+    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+  }
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -146,11 +158,13 @@ async function post(ops, inbox, fetchFn, timeoutMs, id, url, body, signal) {
  * @param {Step} step the job (client.rs)
  * @param {Ops} ops the operation numbers, from `client::Op`
  * @param {Function | undefined} fetchFn the caller's fetch, or undefined for the global one
+ * @param {RateGate | undefined} gate the caller's rateGate, or undefined
+ * @param {string} api the command path passed to the gate
  * @param {number} timeoutMs per attempt
  * @param {any} signal the caller's AbortSignal, or undefined
  * @param {boolean} progress whether to call the After step after answers were fed
  */
-export async function runJob(step, ops, fetchFn, timeoutMs, signal, progress) {
+export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, progress) {
   await null; // start on a later microtask, as a spawned task would
   const { Poll: POLL, After: AFTER, Abort: ABORT, Finish: FINISH } = ops;
   /** @type {Inbox} */
@@ -199,7 +213,7 @@ export async function runJob(step, ops, fetchFn, timeoutMs, signal, progress) {
         const body = action.slice(j + 1);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
-        post(ops, inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
+        post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, controller.signal).then((c) => {
           inbox.controllers.delete(id);
           inbox.queue.push(c);
           wakeUp(inbox);

@@ -17,10 +17,13 @@ extern "C" {
     /// done; resolves with what the final step returns, rejects with what it throws.
     /// `progress`: call the After step after answers were fed (an `onProgress` callback).
     #[wasm_bindgen(js_name = runJob)]
+    /// `gate`: the caller's `rateGate` or undefined; `api`: the command path passed to it.
     pub fn run_job(
         step: JsValue,
         ops: &JsValue,
         fetch: &JsValue,
+        gate: &JsValue,
+        api: &str,
         timeout_ms: f64,
         signal: &JsValue,
         progress: bool,

@@ -1,0 +1,31 @@
+// One rate budget for the whole app, in real workerd against the emulator: three concurrent
+// clients (two direct API callers and one durable job) recalling through the Worker never
+// push the emulator past its per-second limit (zero 60007s counted by the emulator) and
+// together reach at least 90% of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, measureThreeClients } from './worker-stack.mjs';
+
+const LIMIT = 200;
+
+test('Worker rate budget: two API callers and a job together stay under the limit and reach 90% of it', { timeout: 180_000 }, async (t) => {
+  const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT,
+    emulatorArgs: ['--seed-group', 'wrate-a:Public:4000', '--seed-group', 'wrate-b:Public:4000', '--seed-group', 'wrate-job:Public:4000'] });
+  try {
+    const { a, b, j, api } = await measureThreeClients(stack);
+    for (const reports of [a, b]) {
+      assert.equal(reports.reduce((n, r) => n + r.recalled, 0), 4000);
+    }
+    assert.equal(j.progress.recalled, 4000);
+    assert.equal(api.rate_limited, 0, 'the emulator refused nothing with 60007');
+    assert.equal(api.requests, 1200);
+    assert.ok(api.max_arrivals_in_any_1s <= LIMIT, `at most ${LIMIT} in any second: ${api.max_arrivals_in_any_1s}`);
+    // The aggregate over the whole run: requests per second between the first and the last arrival.
+    const spanS = (api.last_arrival_ms - api.first_arrival_ms) / 1000;
+    const rate = (api.requests - 1) / spanS;
+    t.diagnostic(JSON.stringify({ aggregateRequestsPerSecond: +rate.toFixed(1), fractionOfLimit: +(rate / LIMIT).toFixed(3), maxInAny1s: api.max_arrivals_in_any_1s, spanS }));
+    assert.ok(rate >= 0.9 * LIMIT, `together at least 90% of the limit: ${rate.toFixed(1)}/s`);
+  } finally {
+    await stack.stop();
+  }
+});
