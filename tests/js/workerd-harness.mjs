@@ -43,17 +43,17 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 /**
  * `wrangler dev --local` in `dir`, on free 127.0.0.1 ports. `configs` (relative to `dir`):
  * the first is the Worker that gets the port, the others run in the same workerd and are
- * reachable through service bindings.
+ * reachable through service bindings. `args`: more `wrangler dev` flags (e.g. --env-file).
  * Resolves once wrangler says "Ready on" and `readyPath` answers; returns the base URL,
  * the timings, the captured output and `stop()`.
  */
-export async function startWrangler(dir, { configs = ['wrangler.json'], readyPath = '/', timeoutMs = 40_000 } = {}) {
+export async function startWrangler(dir, { configs = ['wrangler.json'], readyPath = '/', timeoutMs = 40_000, args = [] } = {}) {
   if (!existsSync(wranglerCli)) throw new Error(`wrangler is not installed: ${wranglerCli} (run scripts/setup.sh)`);
   const home = join(dir, '.wrangler-home');
   mkdirSync(home, { recursive: true });
   const t0 = performance.now();
   const proc = spawn(process.execPath, [wranglerCli, 'dev', ...configs.flatMap((c) => ['-c', c]), '--local', '--ip', '127.0.0.1', '--port', '0',
-    '--inspector-ip', '127.0.0.1', '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info'],
+    '--inspector-ip', '127.0.0.1', '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info', ...args],
   { cwd: dir, env: offlineEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(proc);
   let output = '';
