@@ -106,6 +106,24 @@ export interface RecallClientOptions {
   maxRetries?: number | undefined;
   /** The fetch to use; default the global fetch. */
   fetch?: FetchLike | undefined;
+  /**
+   * An outside rate budget shared with other clients (e.g. a Durable Object in a Worker).
+   * When given, every request (retries included) awaits `acquire(api, signal)` right before
+   * it is fetched, and the client's own pacer does not throttle on top of it
+   * (`maxRequestsPerSecond` then only sizes the default `maxInFlight`).
+   */
+  rateGate?: RateGate | undefined;
+}
+
+/** Sending permission from outside the client; see `RecallClientOptions.rateGate`. */
+export interface RateGate {
+  /**
+   * Resolve when one request to `api` (the command path, e.g.
+   * "group_open_http_svc/group_msg_recall") may start. `signal` aborts when the call is
+   * cancelled: reject then. A rejection for another reason fails that attempt as a
+   * retryable network error.
+   */
+  acquire(api: string, signal?: AbortSignalLike): Promise<void> | void;
 }
 
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */

@@ -57,6 +57,9 @@ struct ClientInner {
     job: JobConfig,
     /// The caller's `fetch`, or undefined for the global one.
     fetch: JsValue,
+    /// The caller's `rateGate` (an object with `acquire(api, signal)`), or undefined. When
+    /// set, driver.js awaits its permission before every fetch and the pacer stands aside.
+    rate_gate: JsValue,
     timeout_ms: f64,
     /// Per API: the UserSig the URL prefix was built with, and the prefix
     /// (`…&usersig=…&random=`); rebuilt only when the UserSig changes.
@@ -141,8 +144,10 @@ const ABORT: u32 = 4;
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
 fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
-    let (fetch, timeout_ms, progress) = (
+    let (fetch, gate, api, timeout_ms, progress) = (
         client.fetch.clone(),
+        client.rate_gate.clone(),
+        job.api().path(),
         client.timeout_ms,
         job.reports_progress(),
     );
@@ -186,6 +191,8 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
     run_job(
         step.into_js_value(),
         &fetch,
+        &gate,
+        api,
         timeout_ms,
         &signal.unwrap_or(JsValue::UNDEFINED),
         progress,
@@ -479,6 +486,27 @@ fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
         .collect()
 }
 
+/// The pacer's ceiling when a `rateGate` decides when requests start.
+const GATED_PACER_RATE: f64 = 100_000.0;
+
+/// `rateGate`: absent, or an object whose `acquire` is a function.
+fn read_rate_gate(o: &Opts) -> Result<JsValue> {
+    let gate = o.get("rateGate")?;
+    if gate.is_undefined() || gate.is_null() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    let has_acquire = gate.is_object()
+        && js_sys::Reflect::get(&gate, &JsValue::from_str("acquire"))
+            .is_ok_and(|f| f.is_function());
+    if !has_acquire {
+        return Err(RecallError::invalid_input(
+            "rateGate",
+            "must be an object with an acquire(api, signal) method",
+        ));
+    }
+    Ok(gate)
+}
+
 fn read_options(options: &JsValue) -> Result<ClientInner> {
     let o = Opts::new(options, "options")?;
     let sdk_app_id = o.int("sdkAppId", 1, u32::MAX as u64)?;
@@ -556,6 +584,14 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         .opt_int("maxInFlight", 1, 1024)?
         .map(|n| n as usize)
         .unwrap_or_else(|| default_max_in_flight(rate));
+    let rate_gate = read_rate_gate(&o)?;
+    // An outside gate is the budget (shared with other clients); the own pacer must not
+    // throttle on top of it, so it gets a ceiling no gate will reach.
+    let pacer_rate = if rate_gate.is_undefined() {
+        rate
+    } else {
+        GATED_PACER_RATE
+    };
     let timeout_ms = o
         .opt_int("timeoutMs", 1, 600_000)?
         .unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
@@ -577,13 +613,14 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         caller,
         base,
         credentials: RefCell::new(credentials),
-        pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(rate))),
+        pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(pacer_rate))),
         job: JobConfig {
             max_in_flight,
             retry,
             can_resign,
         },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+        rate_gate,
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
     })

@@ -58,9 +58,19 @@ async function wait(inbox, deadline) {
   }
 }
 
-/// One POST; resolves (never rejects) to what `step` is fed: [op, id, a, b].
-async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
+/// One POST; resolves (never rejects) to what `step` is fed: [op, id, a, b]. With a
+/// `gate` (the caller's rateGate), its permission comes first; the timeout starts after it.
+async function post(inbox, fetchFn, gate, api, timeoutMs, id, url, body, signal) {
   await null; // start on a later microtask, as a spawned task would
+  if (gate !== undefined) {
+    try {
+      await gate.acquire(api, signal);
+    } catch (e) {
+      if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+      return [FAIL, id, 'network', `rateGate.acquire failed: ${errorText(e)}`];
+    }
+    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+  }
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -106,7 +116,7 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
 }
 
 /// Run one job to completion; resolves with its result or rejects with its RecallError.
-export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
+export async function runJob(step, fetchFn, gate, api, timeoutMs, signal, progress) {
   await null; // start on a later microtask, as a spawned task would
   const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
   const onAbort = () => {
@@ -153,7 +163,7 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
         const body = action.slice(j + 1);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
-        post(inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
+        post(inbox, fetchFn, gate, api, timeoutMs, id, url, body, controller.signal).then((c) => {
           inbox.controllers.delete(id);
           inbox.queue.push(c);
           wakeUp(inbox);

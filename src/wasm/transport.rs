@@ -15,9 +15,12 @@ extern "C" {
     /// what the final step returns, rejects with what it throws.
     #[wasm_bindgen(js_name = runJob)]
     /// `progress`: call the AFTER step after answers were fed (an `onProgress` callback).
+    /// `gate`: the caller's `rateGate` or undefined; `api`: the command path passed to it.
     pub fn run_job(
         step: JsValue,
         fetch: &JsValue,
+        gate: &JsValue,
+        api: &str,
         timeout_ms: f64,
         signal: &JsValue,
         progress: bool,

@@ -1,0 +1,169 @@
+// HTTP plumbing shared by every route: JSON answers, the error shape (the RecallError fields),
+// capped body reading and input validation that names the field.
+
+/** Default cap for request bodies (the callback's and the admin API's). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** An error answered as JSON `{ error: { kind, code, info, api, retryable, httpStatus?, field? } }`. */
+export class HttpError extends Error {
+  constructor(status, kind, info, { field, code = 0, api = '', retryable = false } = {}) {
+    super(info);
+    this.status = status;
+    this.kind = kind;
+    this.info = info;
+    this.field = field;
+    this.code = code;
+    this.api = api;
+    this.retryable = retryable;
+  }
+}
+
+/** 400 invalid_input naming `field`. */
+export function invalid(field, message) {
+  return new HttpError(400, 'invalid_input', `${field}: ${message}`, { field });
+}
+
+export function json(value, status = 200, headers = {}) {
+  return new Response(JSON.stringify(value), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+// The HTTP status for a package RecallError's kind. `auth` from the service means the
+// Worker's own credentials are wrong (its SECRET_KEY), not the caller's: a bad gateway.
+const STATUS_BY_KIND = {
+  invalid_input: 400,
+  not_found: 404,
+  permission: 403,
+  rate_limited: 429,
+  timeout: 504,
+  aborted: 503,
+  auth: 502,
+  server: 502,
+  network: 502,
+  protocol: 502,
+};
+
+/** Any thrown value as a JSON error response; never includes a stack or a secret. */
+export function errorResponse(e) {
+  if (e instanceof HttpError) {
+    const body = { kind: e.kind, code: e.code, info: e.info, api: e.api, retryable: e.retryable };
+    if (e.field !== undefined) body.field = e.field;
+    return json({ error: body }, e.status);
+  }
+  if (e && typeof e === 'object' && e.name === 'RecallError') {
+    const status = STATUS_BY_KIND[e.kind] ?? 500;
+    const body = { kind: e.kind, code: e.code, info: e.info, api: e.api, retryable: e.retryable };
+    if (e.httpStatus !== undefined) body.httpStatus = e.httpStatus;
+    if (e.report !== undefined) body.report = e.report;
+    return json({ error: body }, status);
+  }
+  // A bug of ours: say so without leaking internals.
+  console.error('internal error', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  return json({ error: { kind: 'server', code: 0, info: 'internal error', api: '', retryable: true } }, 500);
+}
+
+/**
+ * The body as bytes, at most `limit`: a declared Content-Length over the limit is refused
+ * unread, and the stream is cut off as soon as it passes the limit.
+ */
+export async function readBody(request, limit = MAX_BODY_BYTES) {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= limit)) {
+    throw new HttpError(413, 'invalid_input', `body: larger than ${limit} bytes`, { field: 'body' });
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(413, 'invalid_input', `body: larger than ${limit} bytes`, { field: 'body' });
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  return out;
+}
+
+/** A JSON object body: content type application/json, at most `limit` bytes. */
+export async function readJsonObject(request, limit = MAX_BODY_BYTES) {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(415, 'invalid_input', 'content-type: must be application/json', { field: 'content-type' });
+  }
+  const bytes = await readBody(request, limit);
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw invalid('body', 'is not valid UTF-8 JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('body', 'must be a JSON object');
+  return value;
+}
+
+// Field readers: each names the field in its error. `where` is the object's path prefix.
+
+export function str(o, name, { optional = false, max = 1024 } = {}) {
+  const v = o[name];
+  if (v === undefined || v === null) {
+    if (optional) return undefined;
+    throw invalid(name, 'is required (a string)');
+  }
+  if (typeof v !== 'string') throw invalid(name, `must be a string, got ${typeName(v)}`);
+  if (v.length === 0) throw invalid(name, 'must not be empty');
+  if (v.length > max) throw invalid(name, `must be at most ${max} characters`);
+  return v;
+}
+
+export function int(o, name, min, max, { optional = false } = {}) {
+  const v = o[name];
+  if (v === undefined || v === null) {
+    if (optional) return undefined;
+    throw invalid(name, 'is required (an integer)');
+  }
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw invalid(name, `must be an integer in ${min}..=${max}, got ${typeName(v) === 'number' ? v : typeName(v)}`);
+  }
+  return v;
+}
+
+export function typeName(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+/** Query parameter readers (all strings in a URL). */
+export function queryInt(params, name, min, max) {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(name, `must be an integer in ${min}..=${max}`);
+  return Number(raw);
+}
+
+export function queryBool(params, name) {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw invalid(name, 'must be true or false');
+}
+
+/** A MsgSeq from JSON: a positive safe integer or a decimal string (up to u64). Returns its decimal string. */
+export function msgSeqString(v, field) {
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v > 0) return String(v);
+  } else if (typeof v === 'string') {
+    if (/^[1-9]\d{0,19}$/.test(v) && BigInt(v) <= 18446744073709551615n) return v;
+  }
+  throw invalid(field, 'must be a positive integer or a decimal string');
+}
