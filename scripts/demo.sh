@@ -10,7 +10,7 @@ echo "[demo] checking tools and building (the first run takes a few minutes)"
 bash scripts/setup.sh
 bash scripts/build-pkg.sh >/dev/null
 cargo build --quiet --release -p chat-recall-emulator
-if [ -f worker/package.json ] && [ ! -d worker/node_modules ]; then
-  (cd worker && npm install --no-audit --no-fund --loglevel=error)
+if [ -f worker/package.json ] && [ ! -e worker/node_modules/chat-recall ]; then
+  (cd worker && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exec node scripts/demo.mjs "$@"

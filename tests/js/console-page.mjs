@@ -25,8 +25,9 @@ export async function openConsole(browser, url, { viewport = { width: 1280, heig
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 }).catch((e) => { throw new Error(`the console did not start: ${errors.join('; ') || e.message}`); });
   return { context, page, errors };
 }
 

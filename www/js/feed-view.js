@@ -34,8 +34,8 @@ export function setupFeedView(ctx) {
       fillRows($('#audit tbody'), entries.map((e) => h('tr', {},
         h('td', { class: 'num' }, fmtMs(typeof e.at === 'number' ? e.at : Date.parse(e.at))),
         h('td', {}, e.actor ?? '–'),
-        h('td', {}, `${e.action}: ${typeof e.summary === 'string' ? e.summary : JSON.stringify(e.summary)}`),
-        h('td', {}, e.reason ?? '')))), 'Nothing yet.', 4);
+        h('td', {}, `${e.action}: ${summarize(e.summary)}`),
+        h('td', {}, e.reason ?? ''))), 'Nothing yet.', 4);
     } catch (e) {
       ctx.showError(e, 'Loading the audit log');
     }
@@ -58,4 +58,13 @@ export function setupFeedView(ctx) {
     } else setPill('off');
     refreshAudit();
   });
+}
+
+/** An audit summary (a string, or the Worker's object of target and counts) in one line. */
+function summarize(summary) {
+  if (typeof summary === 'string') return summary;
+  if (!summary || typeof summary !== 'object') return '';
+  return Object.entries(summary)
+    .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
+    .map(([k, v]) => `${k} ${v}`).join(', ');
 }
