@@ -87,20 +87,23 @@ export async function startRangeJob(page, groupId, ranges) {
   await confirmDialog(page);
 }
 
-/** The shown job's status and progress once `pred(detail)` holds. */
-export function jobDetail(page, pred, timeout = 60_000) {
-  return until(page, (src) => {
-    const d = {
+/** The shown job's status and progress, polled until `pred(detail)` holds (checked here, not in the page). */
+export async function jobDetail(page, pred, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  let d;
+  for (;;) {
+    d = await page.evaluate(() => ({
       title: document.querySelector('#job-detail-title').textContent,
       value: document.querySelector('#job-progress').value,
       max: document.querySelector('#job-progress').max,
       done: document.querySelector('#st-done').textContent,
       csv: !document.querySelector('#job-csv').disabled,
       cancel: !document.querySelector('#job-cancel').disabled,
-    };
-    // eslint-disable-next-line no-new-func
-    return new Function('d', `return (${src})(d)`)(d) ? d : false;
-  }, pred.toString(), timeout);
+    }));
+    if (pred(d)) return d;
+    if (Date.now() > deadline) throw new Error(`job never reached the expected state; last: ${JSON.stringify(d)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Downloads the shown job's CSV and returns its text. */

@@ -207,8 +207,8 @@ test('one-to-one: look up a conversation and recall by MsgKey; recalling it agai
 test('readable errors: a bad UserSig, then a stopped Worker', async () => {
   const { page, context } = await openConsole(browser, stack.consoleUrl);
   await page.getByLabel('Direct').check();
-  const sig = await page.getByLabel('UserSig').inputValue();
-  await page.getByLabel('UserSig').fill(sig.slice(0, -12) + 'AAAAAAAAAAAA');
+  const sig = await page.locator('#usersig').inputValue();
+  await page.locator('#usersig').fill(sig.slice(0, -12) + 'AAAAAAAAAAAA');
   await page.getByRole('button', { name: 'Connect' }).click();
   let text = await alertText(page);
   assert.match(text, /Connecting failed/);
