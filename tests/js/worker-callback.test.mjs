@@ -74,7 +74,7 @@ test('Worker webhook receiver: signed emulator webhooks recorded once, bad ones 
         // The audit entry for the recall went out on the stream too.
         await waitFor('the audit entry on the stream', () => sse.events.find((e) => e.type === 'audit' && e.entry.action === 'recall.group'));
         const stats = await stack.emu.stats();
-        assert.ok(stats.webhooks_ok >= 1, JSON.stringify(stats));
+        assert.ok(stats.webhooks.ok >= 1, JSON.stringify(stats));
       } finally {
         await sse.cancel();
       }

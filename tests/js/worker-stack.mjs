@@ -112,7 +112,7 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
     async call(method, path, { body, token, headers = {}, raw } = {}) {
       const h = { ...headers };
       if (token) h.authorization = `Bearer ${token}`;
-      if (body !== undefined && raw === undefined) h['content-type'] ??= 'application/json';
+      if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
       const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
       const text = await res.text();
       responses.push(text);

@@ -1,7 +1,7 @@
 // The admin API for consoles: direct recalls, history, the event and audit logs, durable
 // jobs. Every route runs after `authenticate` (see index.js); `actor` is the token's label.
 import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, msgSeqString, typeName } from './http.js';
-import { eventLog, recallClient } from './config.js';
+import { eventLog, withClient } from './config.js';
 import { JOB_LIMITS } from './recall-job.js';
 
 /** Bodies of job requests may list many MsgSeqs: a larger, still fixed, cap. */
@@ -43,7 +43,7 @@ async function recallGroup(request, env, actor) {
   if (reason !== undefined) args.reason = reason;
   let report;
   try {
-    report = await recallClient(env).recallGroupMessages(args);
+    report = await withClient(env, (c) => c.recallGroupMessages(args));
   } catch (e) {
     if (e?.report) await audit(env, actor, 'recall.group', reason, { groupId, topicId, requested: e.report.requested, recalled: e.report.recalled, failed: e.report.failed, error: e.info });
     throw e;
@@ -61,7 +61,7 @@ async function recallSender(request, env, actor) {
   const args = { groupId, senderAccount };
   if (topicId !== undefined) args.topicId = topicId;
   try {
-    await recallClient(env).recallGroupMessagesBySender(args);
+    await withClient(env, (c) => c.recallGroupMessagesBySender(args));
   } catch (e) {
     await audit(env, actor, 'recall.sender', reason, { groupId, topicId, senderAccount, ok: false, code: e?.code ?? 0 });
     throw e;
@@ -78,7 +78,7 @@ async function recallC2C(request, env, actor) {
   const reason = reasonOf(body);
   let result;
   try {
-    result = await recallClient(env).recallC2CMessage({ fromAccount, toAccount, msgKey });
+    result = await withClient(env, (c) => c.recallC2CMessage({ fromAccount, toAccount, msgKey }));
   } catch (e) {
     await audit(env, actor, 'recall.c2c', reason, { fromAccount, toAccount, msgKey, ok: false, code: e?.code ?? 0 });
     throw e;
@@ -100,7 +100,7 @@ async function groupHistory(url, env) {
   if (topicId) args.topicId = topicId;
   const withRecalled = queryBool(q, 'withRecalled');
   if (withRecalled !== undefined) args.withRecalled = withRecalled;
-  return json(await recallClient(env).getGroupHistory(args));
+  return json(await withClient(env, (c) => c.getGroupHistory(args)));
 }
 
 async function c2cHistory(url, env) {
@@ -120,7 +120,7 @@ async function c2cHistory(url, env) {
   if (maxCount !== undefined) args.maxCount = maxCount;
   const lastMsgKey = q.get('lastMsgKey');
   if (lastMsgKey) args.lastMsgKey = lastMsgKey;
-  return json(await recallClient(env).getC2CHistory(args));
+  return json(await withClient(env, (c) => c.getC2CHistory(args)));
 }
 
 function page(url) {

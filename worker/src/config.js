@@ -1,6 +1,6 @@
-// The Worker's configuration (vars and secrets) and the objects built from it: the
-// Durable Object stubs and one RecallClient per isolate, whose requests all take their
-// permission from the app-wide RateBudget.
+// The Worker's configuration (vars and secrets) and what is built from it: the Durable
+// Object stubs and RecallClients whose requests take their permission from the app-wide
+// RateBudget.
 import { RecallClient } from 'chat-recall';
 import { HttpError } from './http.js';
 import { LeasedRateGate } from './rate-gate.js';
@@ -22,47 +22,38 @@ export function rateLimit(env) {
   return Number.isFinite(n) && n > 0 && n <= 100_000 ? n : 200;
 }
 
-// Per isolate: the gate (its leased permits) and the client, rebuilt if the config changes.
-let current = { key: undefined, client: undefined, gate: undefined };
-
-function configKey(env) {
-  return [env.SDK_APP_ID, env.ADMIN_IDENTIFIER, env.REGION, env.TENCENT_BASE_URL, env.SECRET_KEY, env.RATE_LIMIT_PER_SECOND].join('\u0000');
-}
-
-export function rateGate(env) {
-  build(env);
-  return current.gate;
-}
-
-/** The RecallClient for this app. It signs its own UserSigs; none ever leaves the Worker. */
+/**
+ * A RecallClient for this app, for use within ONE request (or one alarm run): Workers do
+ * not let a request use I/O objects (Durable Object stubs, timers' continuations) of
+ * another, so the client and its gate are never shared between requests. The client signs
+ * its own UserSigs; none ever leaves the Worker. `free()` it when done.
+ */
 export function recallClient(env) {
-  return build(env).client;
-}
-
-function build(env) {
-  const key = configKey(env);
-  if (current.key === key) return current;
   const sdkAppId = appId(env);
   if (typeof env.SECRET_KEY !== 'string' || env.SECRET_KEY === '') throw new HttpError(500, 'server', 'SECRET_KEY: not configured');
-  const gate = new LeasedRateGate(env, sdkAppId);
   const options = {
     sdkAppId,
     identifier: typeof env.ADMIN_IDENTIFIER === 'string' && env.ADMIN_IDENTIFIER ? env.ADMIN_IDENTIFIER : 'administrator',
     secretKey: env.SECRET_KEY,
-    rateGate: gate,
+    rateGate: new LeasedRateGate(env, sdkAppId),
     maxRequestsPerSecond: rateLimit(env),
   };
   if (env.TENCENT_BASE_URL) options.baseUrl = env.TENCENT_BASE_URL;
   else if (env.REGION) options.region = env.REGION;
-  let client;
   try {
-    client = new RecallClient(options);
+    return new RecallClient(options);
   } catch (e) {
     // Never echo the options: they hold the secret key.
     throw new HttpError(500, 'server', `configuration: ${e?.info ?? 'invalid'}`);
   }
-  // The previous client (if the config changed) may still have calls in flight: it is
-  // left to the garbage collector, not freed here.
-  current = { key, client, gate };
-  return current;
+}
+
+/** Run `f(client)` with a fresh client for this request, freed afterwards. */
+export async function withClient(env, f) {
+  const client = recallClient(env);
+  try {
+    return await f(client);
+  } finally {
+    client.free();
+  }
 }

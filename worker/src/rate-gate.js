@@ -1,6 +1,7 @@
-// The isolate's side of the app-wide rate budget: a `rateGate` for RecallClient that leases
+// The client's side of the app-wide rate budget: a `rateGate` for RecallClient that leases
 // send times in small blocks from the RateBudget Durable Object (one per SdkAppID and API),
-// so a request costs a Durable Object round trip only once per block, not each time.
+// so a request costs a Durable Object round trip only once per block, not each time. One
+// gate serves one client within one request (Workers do not share I/O between requests).
 //
 // A leased send time is an absolute time (ms). Times are evenly spaced by the object across
 // every isolate and job, so requests started at their times stay under the service's limit

@@ -18,6 +18,11 @@ const BATCH = 10;
 const CONCURRENCY = 24;
 /** One alarm runs at most this long, then hands over to the next alarm. */
 const SLICE_MS = 60_000;
+/**
+ * ...and starts at most this many batches: each alarm invocation has its own subrequest
+ * allowance (1,000 on the free plan), which the requests, lease and event RPCs share.
+ */
+const SLICE_BATCHES = 400;
 /** Progress events at most this often. */
 const PROGRESS_EVERY_MS = 500;
 /** History pages read per in-doubt batch before giving up on confirming it. */
@@ -70,7 +75,7 @@ export class RecallJob extends DurableObject {
     if (existing) return this.summary(existing);
     const meta = {
       id, kind: spec.kind, actor: spec.actor, status: 'queued', createdAt: Date.now(),
-      total: spec.targets.length, resumes: 0, confirmedFromHistory: 0,
+      total: spec.targets.length, slices: 0, inDoubt: 0, confirmedFromHistory: 0,
     };
     for (const k of ['groupId', 'topicId', 'senderAccount', 'reason']) if (spec[k] !== undefined) meta[k] = spec[k];
     const perBatch = spec.kind === 'recallGroup' ? BATCH : 1;
@@ -98,8 +103,9 @@ export class RecallJob extends DurableObject {
   summary(meta) {
     const out = { id: meta.id, kind: meta.kind, status: meta.status, createdAt: meta.createdAt, actor: meta.actor, progress: this.progress() };
     for (const k of ['groupId', 'topicId', 'senderAccount', 'reason', 'startedAt', 'finishedAt', 'cancelledBy', 'error']) if (meta[k] !== undefined) out[k] = meta[k];
-    out.resumes = meta.resumes;
-    if (meta.confirmedFromHistory) out.confirmedFromHistory = meta.confirmedFromHistory;
+    out.slices = meta.slices;
+    out.inDoubt = meta.inDoubt;
+    out.confirmedFromHistory = meta.confirmedFromHistory;
     return out;
   }
 
@@ -148,8 +154,19 @@ export class RecallJob extends DurableObject {
     if (!meta || TERMINAL.has(meta.status) || this.running) return;
     this.running = true;
     try {
+      // One client for this alarm run (see config.js: nothing is shared across requests).
+      try {
+        this.client = recallClient(this.env);
+      } catch (e) {
+        // A configuration error (no SECRET_KEY...): nothing was sent; say so and stop.
+        meta.error = e?.info ?? String(e);
+        await this.finish(meta, 'failed');
+        return;
+      }
       await this.run(meta);
     } finally {
+      this.client?.free();
+      this.client = undefined;
       this.running = false;
     }
   }
@@ -159,13 +176,12 @@ export class RecallJob extends DurableObject {
     if (meta.status === 'queued') {
       meta.status = 'running';
       meta.startedAt = Date.now();
-    } else {
-      meta.resumes += 1;
     }
+    meta.slices += 1;
     this.saveMeta(meta);
     await this.resolveInDoubt(meta);
     const sliceEnd = Date.now() + SLICE_MS;
-    const batches = this.sql.exec('SELECT DISTINCT batch FROM items WHERE state = 0 ORDER BY batch').toArray().map((r) => r.batch);
+    const batches = this.sql.exec('SELECT DISTINCT batch FROM items WHERE state = 0 ORDER BY batch LIMIT ?', SLICE_BATCHES).toArray().map((r) => r.batch);
     const inflight = new Set();
     for (const b of batches) {
       while (inflight.size >= CONCURRENCY) await Promise.race(inflight);
@@ -217,7 +233,7 @@ export class RecallJob extends DurableObject {
     if (meta.reason !== undefined) args.reason = meta.reason;
     let results;
     try {
-      results = (await recallClient(this.env).recallGroupMessages(args)).results;
+      results = (await this.client.recallGroupMessages(args)).results;
     } catch (e) {
       if (!e?.report) throw e;
       results = e.report.results;
@@ -231,7 +247,7 @@ export class RecallJob extends DurableObject {
 
   async purgeGroup(meta, row) {
     try {
-      await recallClient(this.env).recallGroupMessagesBySender({ groupId: row.target, senderAccount: meta.senderAccount });
+      await this.client.recallGroupMessagesBySender({ groupId: row.target, senderAccount: meta.senderAccount });
       return [{ idx: row.idx, ok: true, code: 0, message: '' }];
     } catch (e) {
       if (e?.name !== 'RecallError') throw e;
@@ -249,8 +265,10 @@ export class RecallJob extends DurableObject {
   async resolveInDoubt(meta) {
     const rows = this.sql.exec('SELECT idx, target, batch FROM items WHERE state = 1 ORDER BY idx').toArray();
     if (rows.length === 0) return;
+    meta.inDoubt += rows.length;
     if (meta.kind !== 'recallGroup') {
       this.sql.exec('UPDATE items SET state = 0 WHERE state = 1');
+      this.saveMeta(meta);
       return;
     }
     const byBatch = new Map();
@@ -288,7 +306,7 @@ export class RecallJob extends DurableObject {
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       const args = { groupId: meta.groupId, beforeSeq: before.toString(), count: 20, withRecalled: true };
       if (meta.topicId !== undefined) args.topicId = meta.topicId;
-      const p = await recallClient(this.env).getGroupHistory(args);
+      const p = await this.client.getGroupHistory(args);
       for (const m of p.messages) if (m.recalled && wanted.has(String(m.msgSeq))) found.add(String(m.msgSeq));
       if (p.isFinished || p.nextBeforeSeq === undefined || BigInt(p.nextBeforeSeq) < min) break;
       before = BigInt(p.nextBeforeSeq);
@@ -297,9 +315,10 @@ export class RecallJob extends DurableObject {
   }
 
   async finish(meta, status) {
-    if (status === 'cancelled') {
+    if (status !== 'done') {
       const pending = this.sql.exec('SELECT idx FROM items WHERE state = 0').toArray();
-      this.settle(pending.map((r) => ({ idx: r.idx, ok: false, code: -2, message: 'not sent: the job was cancelled' })));
+      const why = status === 'cancelled' ? 'the job was cancelled' : `the job failed: ${meta.error}`;
+      this.settle(pending.map((r) => ({ idx: r.idx, ok: false, code: -2, message: `not sent: ${why}` })));
     }
     meta.status = status;
     meta.finishedAt = Date.now();
