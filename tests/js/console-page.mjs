@@ -97,6 +97,7 @@ export async function jobDetail(page, pred, timeout = 60_000) {
       value: document.querySelector('#job-progress').value,
       max: document.querySelector('#job-progress').max,
       done: document.querySelector('#st-done').textContent,
+      recalled: Number(document.querySelector('#st-recalled').textContent.replaceAll(',', '')),
       csv: !document.querySelector('#job-csv').disabled,
       cancel: !document.querySelector('#job-cancel').disabled,
     }));

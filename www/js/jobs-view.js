@@ -159,10 +159,15 @@ export function setupJobsView(ctx) {
       h('td', { class: 'num' }, fmtMs(j.createdAt ?? j.created_at)))), 'No jobs yet.', 4);
   }
 
+  let polling = false;
+  let again = false;
+  /** One refresh at a time: a request for another while one runs is folded into one more. */
   async function poll() {
     clearTimeout(timer);
+    if (polling) { again = true; return; }
     const b = ctx.backend;
     if (!b) return;
+    polling = true;
     try {
       jobs = await b.listJobs();
       if (!selectedId && jobs.length) selectedId = jobs[0].id;
@@ -179,8 +184,10 @@ export function setupJobsView(ctx) {
     } catch (e) {
       if (!pollFailed) ctx.showError(e, 'Updating the job list');
       pollFailed = true;
+    } finally {
+      polling = false;
     }
-    if (ctx.backend === b) timer = setTimeout(poll, POLL_MS);
+    if (again) { again = false; poll(); } else if (ctx.backend === b) timer = setTimeout(poll, POLL_MS);
   }
 
   ctx.onConnect(() => {
