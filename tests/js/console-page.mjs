@@ -32,7 +32,7 @@ export async function openConsole(browser, url, { viewport = { width: 1280, heig
 }
 
 /** Waits until `fn` (run in the page) returns something truthy; returns it. */
-export async function until(page, fn, arg, timeout = 30_000) {
+export async function until(page, fn, arg, timeout = 60_000) {
   const handle = await page.waitForFunction(fn, arg, { timeout, polling: 100 });
   return handle.jsonValue();
 }

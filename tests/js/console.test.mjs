@@ -166,7 +166,7 @@ test('accessibility (axe-core: no serious or critical violations) and screenshot
     const found = [];
     found.push(...(await axeViolations(page)).map((v) => `connection: ${v}`));
     await connect(page, 'worker');
-    await loadGroup(page, 'demo-chatroom');
+    await loadGroup(page, 'demo-public');
     await page.locator('#history tbody tr[data-seq] input').nth(0).click();
     await page.locator('#history tbody tr[data-seq] input').nth(2).click();
     for (const tab of ['Group', 'One-to-one', 'Bulk jobs', 'Live feed & audit']) {

@@ -31,10 +31,10 @@ export function setupC2CView(ctx) {
       ctx.clearError();
       const msgs = [...(page.messages ?? [])].sort((x, y) => y.msgTimeStamp - x.msgTimeStamp);
       fillRows(tbody, msgs.map((m) => h('tr', { class: m.recalled ? 'recalled' : undefined, 'data-key': m.msgKey },
-        h('td', { class: 'num' }, fmtTime(m.msgTimeStamp)),
+        h('td', { class: 'num hide-narrow' }, fmtTime(m.msgTimeStamp)),
         h('td', {}, `${m.fromAccount} → ${m.toAccount}`),
         h('td', { class: 'msg' }, m.recalled ? 'Message recalled' : bodyText(m.msgBody)),
-        h('td', { class: 'num' }, h('code', {}, m.msgKey)),
+        h('td', { class: 'num hide-narrow' }, h('code', {}, m.msgKey)),
         h('td', {}, h('span', { class: `state ${m.recalled ? 'recalled' : ''}` }, m.recalled ? 'recalled' : 'visible')),
         h('td', {}, m.recalled ? '' : h('button', {
           type: 'button', class: 'ghost', 'aria-label': `Recall message ${m.msgKey}`,

@@ -51,11 +51,12 @@ export function setupGroupView(ctx) {
     const rows = state.messages.map((m, i) => h('tr', { 'data-seq': m.msgSeq, class: m.recalled ? 'recalled' : undefined },
       h('td', { class: 'c-check' }, h('input', {
         type: 'checkbox', 'aria-label': `Select message ${m.msgSeq}`, disabled: m.recalled,
-        onclick: (e) => { e.preventDefault(); toggle(i, e.shiftKey); },
+        // The native toggle goes ahead; toggle() then syncs every box to the selection.
+        onclick: (e) => toggle(i, e.shiftKey),
       })),
       h('td', { class: 'num' }, m.msgSeq),
       h('td', {}, m.fromAccount),
-      h('td', { class: 'num' }, fmtTime(m.msgTimeStamp)),
+      h('td', { class: 'num hide-narrow' }, fmtTime(m.msgTimeStamp)),
       h('td', { class: 'msg', title: bodyText(m.msgBody) }, m.recalled ? 'Message recalled' : bodyText(m.msgBody)),
       h('td', {}, h('span', { class: `state ${m.recalled ? 'recalled' : ''}` }, m.recalled ? 'recalled' : 'visible'))));
     fillRows(tbody, rows, 'No messages on this page.', 6);
