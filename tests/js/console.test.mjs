@@ -167,8 +167,8 @@ test('accessibility (axe-core: no serious or critical violations) and screenshot
     found.push(...(await axeViolations(page)).map((v) => `connection: ${v}`));
     await connect(page, 'worker');
     await loadGroup(page, 'demo-public');
-    await page.locator('#history tbody tr[data-seq] input').nth(0).click();
-    await page.locator('#history tbody tr[data-seq] input').nth(2).click();
+    await page.locator('#history tbody tr[data-seq] input:not([disabled])').nth(0).click();
+    await page.locator('#history tbody tr[data-seq] input:not([disabled])').nth(3).click();
     for (const tab of ['Group', 'One-to-one', 'Bulk jobs', 'Live feed & audit']) {
       await page.getByRole('tab', { name: tab }).click();
       if (tab === 'One-to-one') {
@@ -203,6 +203,69 @@ test('one-to-one: look up a conversation and recall by MsgKey; recalling it agai
   await page.getByRole('button', { name: 'Recall by MsgKey' }).click();
   await confirmDialog(page);
   await until(page, () => /already recalled/.test(document.querySelector('#msgkey-result').textContent));
+  await context.close();
+});
+
+test('purge a sender from groups as a Worker job: one outcome per group, the sender gone from each', async () => {
+  const { page, context, errors } = await openConsole(browser, stack.consoleUrl);
+  await connect(page, 'worker');
+  await page.getByRole('tab', { name: 'Bulk jobs' }).click();
+  await page.getByLabel('Purge a sender from groups').check();
+  await page.getByLabel('Sender account').fill('carol');
+  await page.getByLabel('Groups', { exact: true }).fill('demo-private\ndemo-chatroom');
+  await page.getByRole('button', { name: 'Start job' }).click();
+  assert.match(await confirmDialog(page), /carol.*2 group/s);
+  await jobDetail(page, (x) => /— done$/.test(x.title) && x.csv, 120_000);
+  const csv = (await downloadCsv(page)).trim().split(/\r\n/);
+  assert.equal(csv[0], 'groupId,ok,code,message');
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 2).join(',')), ['demo-private,true', 'demo-chatroom,true']);
+  await loadGroup(page, 'demo-private');
+  const rows = await historyRows(page);
+  assert.ok(rows.some((r) => r.sender === 'carol'), 'carol had messages on the newest page');
+  assert.ok(rows.filter((r) => r.sender === 'carol').every((r) => r.state === 'recalled'));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('keyboard only: tabs move with the arrow keys, a message is selected with Space, focus is visible', async () => {
+  const { page, context } = await openConsole(browser, stack.consoleUrl);
+  await connect(page, 'worker');
+  await loadGroup(page, 'demo-avchatroom');
+  const tab = page.getByRole('tab', { name: 'Group' });
+  await tab.focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'One-to-one');
+  assert.equal(await page.getByRole('tab', { name: 'One-to-one' }).getAttribute('aria-selected'), 'true');
+  // A focused control shows an outline (not the browser's default none).
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, 'solid');
+  await page.keyboard.press('ArrowLeft');
+  await page.locator('#history tbody tr[data-seq] input').first().focus();
+  await page.keyboard.press('Space');
+  assert.equal(await page.getByRole('button', { name: /Recall selected/ }).innerText(), 'Recall selected (1)');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Space');
+  assert.equal(await page.getByRole('button', { name: /Recall selected/ }).innerText(), 'Recall selected (2)');
+  // The confirmation opens on "Keep them": Enter on it recalls nothing.
+  await page.getByRole('button', { name: 'Recall selected (2)' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Keep them');
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  assert.equal(await page.getByRole('button', { name: /Recall selected/ }).innerText(), 'Recall selected (2)');
+  await context.close();
+});
+
+test('readable error for a wrong SDKAppID', async () => {
+  const { page, context } = await openConsole(browser, stack.consoleUrl);
+  await page.getByLabel('Direct').check();
+  await page.getByLabel('SDKAppID').fill('1400000001');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  const text = await alertText(page);
+  assert.match(text, /Connecting failed/);
+  assert.match(text, /SDKAppID/);
+  assert.match(text, /What to do: /);
   await context.close();
 });
 
