@@ -230,7 +230,7 @@ test('purge a sender from groups as a Worker job: one outcome per group, the sen
 test('keyboard only: tabs move with the arrow keys, a message is selected with Space, focus is visible', async () => {
   const { page, context } = await openConsole(browser, stack.consoleUrl);
   await connect(page, 'worker');
-  await loadGroup(page, 'demo-avchatroom');
+  await loadGroup(page, 'demo-chatroom');
   const tab = page.getByRole('tab', { name: 'Group' });
   await tab.focus();
   await page.keyboard.press('ArrowRight');

@@ -57,7 +57,7 @@ export function setupGroupView(ctx) {
       h('td', { class: 'num' }, m.msgSeq),
       h('td', {}, m.fromAccount),
       h('td', { class: 'num hide-narrow' }, fmtTime(m.msgTimeStamp)),
-      h('td', { class: 'msg', title: bodyText(m.msgBody) }, m.recalled ? 'Message recalled' : bodyText(m.msgBody)),
+      h('td', { class: 'msg', title: m.recalled ? undefined : bodyText(m.msgBody) }, m.recalled ? 'Message recalled' : bodyText(m.msgBody)),
       h('td', {}, h('span', { class: `state ${m.recalled ? 'recalled' : ''}` }, m.recalled ? 'recalled' : 'visible'))));
     fillRows(tbody, rows, 'No messages on this page.', 6);
     // Row click (outside the checkbox) toggles too; Shift extends the range.
@@ -80,7 +80,8 @@ export function setupGroupView(ctx) {
     if (!b) { ctx.showError({ kind: 'invalid_input', info: 'Not connected: connect first in the Connection tab' }, 'Loading history'); return; }
     state.loading = true;
     $('#history').setAttribute('aria-busy', 'true');
-    if (!quiet) skeletonRows(tbody, Math.max(state.messages.length, 8), 6);
+    // A full page of placeholder rows: the data replaces them without moving anything.
+    if (!quiet) skeletonRows(tbody, PAGE, 6);
     try {
       const page = await b.groupHistory({ groupId: state.groupId, topicId: state.topicId || undefined, beforeSeq, count: PAGE });
       ctx.clearError();
