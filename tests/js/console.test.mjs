@@ -240,7 +240,7 @@ test('keyboard only: tabs move with the arrow keys, a message is selected with S
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.equal(outline, 'solid');
   await page.keyboard.press('ArrowLeft');
-  await page.locator('#history tbody tr[data-seq] input').first().focus();
+  await page.locator('#history tbody tr[data-seq] input:not([disabled])').first().focus();
   await page.keyboard.press('Space');
   assert.equal(await page.getByRole('button', { name: /Recall selected/ }).innerText(), 'Recall selected (1)');
   await page.keyboard.press('Tab');

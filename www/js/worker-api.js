@@ -19,15 +19,21 @@ export class WorkerBackend {
 
   async call(method, path, body) {
     let res;
-    try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (e) {
-      throw new ApiError({ kind: 'unreachable', worker: true, url: this.base, info: e?.name === 'TimeoutError' ? 'no answer within 30 s' : 'connection refused or blocked' });
+    // A read that could not connect is tried again twice (a dropped connection, a Worker
+    // restarting); a write is not, since it may have arrived.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetch(this.base + path, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+          signal: AbortSignal.timeout(30_000),
+        });
+        break;
+      } catch (e) {
+        if (method === 'GET' && attempt < 2 && e?.name !== 'TimeoutError') { await new Promise((r) => setTimeout(r, 400 * (attempt + 1))); continue; }
+        throw new ApiError({ kind: 'unreachable', worker: true, url: this.base, info: e?.name === 'TimeoutError' ? 'no answer within 30 s' : 'connection refused or blocked' });
+      }
     }
     const text = await res.text();
     let json;
