@@ -16,6 +16,8 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   console.log('\n[demo] stopping…');
+  // Should anything hang, leave anyway: the exit handlers still kill the Worker's process group.
+  setTimeout(() => process.exit(1), 15_000).unref();
   await stack.stop();
   process.exit(0);
 };
