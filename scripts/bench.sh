@@ -11,3 +11,7 @@ node benches/startup.mjs
 node --expose-gc benches/memory.mjs
 cargo bench --quiet -p chat-recall-emulator --bench throughput 2>/dev/null | grep '^{'
 node benches/bulk_recall.mjs
+# The Worker (worker/) in workerd via wrangler: the webhook receiver against plain-JS
+# baselines, and the app-wide rate gate (added latency, three clients' aggregate rate).
+node benches/worker_webhook.mjs
+node benches/worker_rate_gate.mjs

@@ -57,7 +57,7 @@ const SHAPES = {
 
 /** What the package reads from the objects it is given. */
 const INPUTS = {
-  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'fetch?': 'FetchLike' },
+  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'fetch?': 'FetchLike', 'rateGate?': 'RateGate' },
   RecallGroupMessagesArgs: { groupId: 'string', msgSeqs: '(Iterable<MsgSeqInput> | ArrayLike<MsgSeqInput>) & object', 'topicId?': 'string', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: RecallProgress) => void' },
   RecallGroupMessagesBySenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'signal?': 'AbortSignalLike' },
   RecallC2CMessageArgs: { fromAccount: 'string', toAccount: 'string', msgKey: 'string', 'signal?': 'AbortSignalLike' },
@@ -112,7 +112,7 @@ const SIGNATURES = [
 // compile error on a line we can name.
 
 function tableProgram() {
-  const names = [...new Set([...Object.keys(SHAPES), ...Object.keys(INPUTS), 'MsgSeqInput', 'AbortSignalLike', 'FetchLike', 'RecallProgress', ...Object.keys(ALIASES)])];
+  const names = [...new Set([...Object.keys(SHAPES), ...Object.keys(INPUTS), 'MsgSeqInput', 'AbortSignalLike', 'FetchLike', 'RateGate', 'RecallProgress', ...Object.keys(ALIASES)])];
   const lines = [
     `import type { ${names.join(', ')} } from 'chat-recall';`,
     `import type * as M from 'chat-recall';`,
@@ -210,6 +210,8 @@ export async function everything(userSig: string): Promise<void> {
   const client = new RecallClient(options);
   new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, region });
   new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, fetch });
+  new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, rateGate: { acquire: async (api: string) => { void api; } } });
+  new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, rateGate: { acquire() {} } });
 
   const controller = new AbortController();
   const progress: RecallProgress[] = [];
@@ -355,6 +357,8 @@ export async function everything(userSig: string): Promise<void> {
   new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, timeoutMs: '5s' });
   // @ts-expect-error [maxRetries] maxRetries is a number
   new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, maxRetries: true });
+  // @ts-expect-error [rateGate] rateGate needs an acquire method
+  new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, rateGate: {} });
   // @ts-expect-error [fetch] fetch is a function
   new RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', userSig, fetch: 'https://example.test' });
   // @ts-expect-error [userSignature] no such option (a typo of userSig)

@@ -132,7 +132,7 @@ test('Worker webhook receiver: signed emulator webhooks recorded once, bad ones 
       assert.equal(g.json.error.field, 'method');
       // A body that lies about its length (chunked, no Content-Length) is cut off while read.
       const big = new ReadableStream({ start(c) { for (let i = 0; i < 80; i++) c.enqueue(new Uint8Array(1024).fill(32)); c.close(); } });
-      const r = await fetch(`${stack.baseUrl}${signedQuery('C2C.CallbackAfterMsgWithDraw')}`, { method: 'POST', body: big, duplex: 'half', headers: { 'content-type': 'application/json' } });
+      const r = await fetch(`${stack.baseUrl}${signedQuery('C2C.CallbackAfterMsgWithDraw')}`, { method: 'POST', body: big, duplex: 'half', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
       assert.equal(r.status, 413);
       assert.equal((await events()).length, before, 'nothing refused was recorded');
     });

@@ -14,6 +14,7 @@ import { startEmulator } from './emulator.mjs';
 import { startWrangler } from './workerd-harness.mjs';
 
 export const workerDir = join(repo, 'worker');
+const RECALL = 'group_open_http_svc/group_msg_recall';
 export const APP = 1400000000;
 
 /** worker/node_modules with chat-recall linked to pkg/ (idempotent; `npm ci` when missing). */
@@ -113,7 +114,8 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
       const h = { ...headers };
       if (token) h.authorization = `Bearer ${token}`;
       if (body !== undefined || raw !== undefined) h['content-type'] ??= 'application/json';
-      const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+      // Bounded: a request the Worker never answers fails the test instead of hanging it.
+      const res = await fetch(`${wr.baseUrl}${path}`, { method, headers: h, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)), signal: AbortSignal.timeout(120_000) });
       const text = await res.text();
       responses.push(text);
       let parsed;
@@ -142,4 +144,46 @@ export function assertNoSecrets(assert, text, what) {
   assert.ok(!/eJ[A-Za-z0-9*_-]{80,}/.test(text), `${what} contains something shaped like a UserSig`);
 }
 
-export { readFileSync };
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+/**
+ * Three clients recalling through the Worker at once: two direct API callers (groups
+ * wrate-a and wrate-b, `perCaller` messages each, in calls of 2,000) and one durable job
+ * (group wrate-job, `perJob` messages). Seed those groups in the emulator. Returns their
+ * answers and the emulator's statistics of the recall API.
+ */
+export async function measureThreeClients(stack, { perCaller = 4000, perJob = 4000 } = {}) {
+  const { call } = stack;
+  // Two direct callers: each recalls its own group in calls of 2,000 MsgSeqs (200 requests).
+  const caller = async (groupId, token) => {
+    const reports = [];
+    for (let at = 1; at <= perCaller; at += 2000) {
+      const r = await call('POST', '/api/recall/group', { token, body: { groupId, msgSeqs: range(at, Math.min(at + 1999, perCaller)) } });
+      if (r.status !== 200) throw new Error(`recall failed: ${r.text}`);
+      reports.push(r.json);
+    }
+    return reports;
+  };
+  const job = async () => {
+    const r = await call('POST', '/api/jobs', { token: ALICE, body: { kind: 'recallGroup', groupId: 'wrate-job', msgSeqs: range(1, perJob) } });
+    if (r.status !== 202) throw new Error(`job not started: ${r.text}`);
+    for (;;) {
+      const j = await call('GET', `/api/jobs/${r.json.id}?results=false`, { token: ALICE });
+      if (j.json.status === 'done') return j.json;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  };
+  const [a, b, j] = await Promise.all([caller('wrate-a', ALICE), caller('wrate-b', BOT), job()]);
+  const stats = await (await fetch(`${stack.emu.baseUrl}/_emulator/stats?arrivals=1`)).json();
+  const api = stats.apis[RECALL];
+  return { a, b, j, api };
+}
+
+
+/** The bench baselines (worker/bench): plain-JS webhook checks, RecallClient with/without the gate. */
+export async function startBaseline(stack) {
+  const dir = join(workerDir, 'bench');
+  const file = join(stack.dir, 'worker.env');
+  return startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000,
+    args: ['--env-file', file, '--persist-to', join(stack.dir, 'baseline-state')] });
+}

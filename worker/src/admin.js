@@ -210,7 +210,13 @@ export async function handleAdmin(request, env, actor, url) {
     case '/api/history/group': return get(() => groupHistory(url, env));
     case '/api/history/c2c': return get(() => c2cHistory(url, env));
     case '/api/events': return get(async () => { const p = page(url); return json(await eventLog(env).listEvents(p.cursor, p.limit)); });
-    case '/api/events/stream': return get(() => eventLog(env).fetch(new Request('https://event-log/stream' + url.search, { headers: request.headers })));
+    case '/api/events/stream': return get(() => {
+      // Only what the stream reads goes to the EventLog; never the Authorization header.
+      const headers = {};
+      const last = request.headers.get('last-event-id');
+      if (last !== null) headers['last-event-id'] = last;
+      return eventLog(env).fetch(new Request(`https://event-log/stream${url.search}`, { headers }));
+    });
     case '/api/audit': return get(async () => { const p = page(url); return json(await eventLog(env).listAudit(p.cursor, p.limit)); });
     case '/api/jobs':
       if (m === 'POST') return startJob(request, env, actor);

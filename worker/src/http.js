@@ -64,14 +64,42 @@ export function errorResponse(e) {
   return json({ error: { kind: 'server', code: 0, info: 'internal error', api: '', retryable: true } }, 500);
 }
 
+/** Past this many bytes an oversized upload is cut off instead of drained. */
+const MAX_DRAIN_BYTES = 1024 * 1024;
+
+/**
+ * Read and discard the rest of a refused body, up to MAX_DRAIN_BYTES, keeping nothing: a
+ * response while the client is still uploading makes some HTTP stacks (wrangler's dev proxy
+ * among them) reset the connection instead of delivering the 413.
+ */
+async function discard(reader, already) {
+  let seen = already;
+  try {
+    while (seen <= MAX_DRAIN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      seen += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing to answer anyway.
+  }
+}
+
+function tooLarge(limit) {
+  return new HttpError(413, 'invalid_input', `body: larger than ${limit} bytes`, { field: 'body' });
+}
+
 /**
  * The body as bytes, at most `limit`: a declared Content-Length over the limit is refused
- * unread, and the stream is cut off as soon as it passes the limit.
+ * without reading it in, and a body without one is cut off as soon as it passes the limit.
+ * Refused bytes are never kept (see `discard`).
  */
 export async function readBody(request, limit = MAX_BODY_BYTES) {
   const declared = request.headers.get('content-length');
   if (declared !== null && !(/^\d+$/.test(declared) && Number(declared) <= limit)) {
-    throw new HttpError(413, 'invalid_input', `body: larger than ${limit} bytes`, { field: 'body' });
+    if (request.body !== null) await discard(request.body.getReader(), 0);
+    throw tooLarge(limit);
   }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -82,8 +110,9 @@ export async function readBody(request, limit = MAX_BODY_BYTES) {
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new HttpError(413, 'invalid_input', `body: larger than ${limit} bytes`, { field: 'body' });
+      chunks.length = 0;
+      await discard(reader, size);
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
