@@ -20,7 +20,7 @@ export const SDK_APP_ID = APP;
 export const ADMIN = 'administrator';
 /** The group `--seed-group` fills for bulk jobs (MsgSeq 1..BULK_MESSAGES). */
 export const BULK_GROUP = 'demo-bulk';
-export const BULK_MESSAGES = 20_000;
+export const BULK_MESSAGES = 60_000;
 
 /** The Worker's wrangler config, if the Worker is in this checkout. */
 export function workerConfig() {

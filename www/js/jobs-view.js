@@ -139,7 +139,9 @@ export function setupJobsView(ctx) {
     $('#st-done').textContent = job ? `${fmtInt(p.done)} / ${fmtInt(p.total)} · ${pct(p)}` : '–';
     $('#st-recalled').textContent = fmtInt(p.recalled);
     $('#st-failed').textContent = fmtInt(p.failed);
-    $('#st-retries').textContent = fmtInt(p.retries ?? job?.retries);
+    // The Worker's job summary has no retry count (yet): say so rather than show a zero.
+    const retries = p.retries ?? job?.retries;
+    $('#st-retries').textContent = job && retries === undefined ? 'not reported' : fmtInt(retries);
     const r = job ? rates(job) : { vals: [], unit: 'requests/s' };
     $('#st-rate-label').textContent = r.unit === 'requests/s' ? 'Requests/s' : 'Messages/s';
     $('#st-rate').textContent = job && job.status === 'running' && r.vals.length ? Math.round(r.vals.at(-1)).toLocaleString('en') : '–';
