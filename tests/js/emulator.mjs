@@ -27,7 +27,8 @@ export async function startEmulator(args = []) {
     stderr: () => stderr,
     async stats() { return (await fetch(`${baseUrl}/_emulator/stats`)).json(); },
     async stop() {
-      if (proc.exitCode !== null) return;
+      // Already gone (exited, or killed by a signal such as the terminal's Ctrl-C).
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
     },
