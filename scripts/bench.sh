@@ -8,6 +8,7 @@ bash scripts/setup.sh
 [ -f pkg/chat_recall_bg.wasm ] || bash scripts/build-pkg.sh
 cargo build --quiet --release -p chat-recall-emulator
 node benches/startup.mjs
+bash scripts/size-report.sh
 node --expose-gc benches/memory.mjs
 cargo bench --quiet -p chat-recall-emulator --bench throughput 2>/dev/null | grep '^{'
 node benches/bulk_recall.mjs

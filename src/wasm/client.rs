@@ -168,12 +168,12 @@ impl Op {
         (Op::Finish, "Finish"),
     ];
 
-    /// The operation a number names; anything else is an error, never "finish".
-    fn from_js(v: &JsValue) -> Result<Op> {
-        let n = v.as_f64();
+    /// The operation a number names; anything else (NaN for a non-number) is an error,
+    /// never "finish". Taken as f64: a primitive argument, no boundary call to read it.
+    fn from_number(n: f64) -> Result<Op> {
         Op::ALL
             .iter()
-            .find(|(op, _)| n == Some(*op as u32 as f64))
+            .find(|(op, _)| n == *op as u32 as f64)
             .map(|(op, _)| *op)
             .ok_or_else(|| RecallError::protocol("driver: unknown step operation"))
     }
@@ -199,9 +199,9 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
         job.reports_progress(),
     );
     let mut state = Some((client, job));
-    let step = Closure::<dyn FnMut(JsValue, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
-        move |op: JsValue, n: f64, a: JsValue, b: JsValue| {
-            let op = Op::from_js(&op).map_err(|e| to_js(&e))?;
+    let step = Closure::<dyn FnMut(f64, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
+        move |op: f64, n: f64, a: JsValue, b: JsValue| {
+            let op = Op::from_number(op).map_err(|e| to_js(&e))?;
             if op == Op::Finish {
                 return state.take().map_or_else(
                     || {
