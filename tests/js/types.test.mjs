@@ -628,7 +628,7 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     let fetches = 0;
     const client = new lib.RecallClient(recording({
       sdkAppId: APP, identifier: 'administrator', userSig, secretKey: KEY, userSigTtlSeconds: 3600, region: undefined,
-      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2,
+      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2, rateGate: undefined,
       fetch: (url, init) => { fetches++; return fetch(url, init); },
     }, readsOf('RecallClientOptions')));
 
