@@ -44,7 +44,7 @@ pub fn check_msg_seq(field: &str, seq: u64) -> Result<u64> {
     if seq > MAX_SAFE_INTEGER {
         return Err(RecallError::invalid_input(
             field,
-            "must be at most 2^53-1 (9007199254740991)",
+            format!("must be at most 2^53-1 ({MAX_SAFE_INTEGER})"),
         ));
     }
     Ok(seq)
@@ -515,7 +515,7 @@ impl C2CHistoryQuery {
             if t > MAX_UNIX_SECONDS {
                 return Err(RecallError::invalid_input(
                     field,
-                    "must be unix seconds (at most 4294967295); milliseconds?",
+                    format!("must be unix seconds (at most {MAX_UNIX_SECONDS}); milliseconds?"),
                 ));
             }
         }
