@@ -73,10 +73,12 @@ export class RecallError extends Error {
   /** The HTTP status, when there was an HTTP answer. */
   readonly httpStatus?: number;
   /**
-   * On a rejected `recallGroupMessages` (aborted, or nothing recalled because of an error that
-   * holds for the whole group): the full accounting, one outcome per MsgSeq.
+   * On a rejected `recallGroupMessages` (aborted before any request was sent): the full
+   * accounting, one outcome (`notSent`) per MsgSeq.
    */
   readonly report?: GroupRecallReport;
+  // `cause` (Error's own): the AbortSignal's `reason` (kind `aborted`, or `timeout` for
+  // `AbortSignal.timeout()`), or the error `fetch` threw (kind `network`).
 }
 
 export type Region = 'china' | 'singapore' | 'seoul' | 'tokyo' | 'frankfurt' | 'india' | 'usa' | 'jakarta';
@@ -104,6 +106,25 @@ export interface RecallClientOptions {
   timeoutMs?: number | undefined;
   /** Retries per request for retryable failures (0..=20). */
   maxRetries?: number | undefined;
+  /**
+   * After a bulk recall's signal fires: how long (ms, 0..=600000; default 2000) to keep waiting
+   * for requests already in flight and to look up messages in doubt before reporting them
+   * `unknown`. Nothing new is recalled after the abort.
+   */
+  abortGraceMs?: number | undefined;
+  /**
+   * Pacing from a cold start (a new client, or one idle for a second): start at this fraction of
+   * `maxRequestsPerSecond` (0.1..=1; default 0.8; 1 disables) and climb linearly to the full
+   * rate over `coldStartMs` (0..=60000; default 1000). Keeps connection set-up from bunching
+   * more than the limit into the server's first second; costs about 100 ms per cold start.
+   */
+  coldStartFactor?: number | undefined;
+  coldStartMs?: number | undefined;
+  /**
+   * After a rate-limit answer (60007...) the rate is halved, then climbs back linearly to the
+   * full rate over this many ms (1..=600000; default 5000).
+   */
+  rateLimitRecoveryMs?: number | undefined;
   /** The fetch to use; default the global fetch. */
   fetch?: FetchLike | undefined;
 }
@@ -111,7 +132,18 @@ export interface RecallClientOptions {
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */
 export type MsgSeqInput = number | bigint | string;
 
-export interface RecallProgress { done: number; total: number; recalled: number; failed: number }
+/** Counts so far; `done` = recalled + failed + notSent + unknown. */
+export interface RecallProgress { done: number; total: number; recalled: number; failed: number; notSent: number; unknown: number }
+
+/**
+ * What became of one message:
+ * - `recalled`: confirmed by the service (its answer, or a look-up showing the message recalled);
+ * - `failed`: confirmed not recalled; `code` is the service's reason;
+ * - `notSent`: no request for it reached the service (aborted or stopped first, connection refused);
+ * - `unknown`: it may have been recalled and the service could not be asked (rare: the look-up
+ *   failed too, or the abort grace period ran out). Check it with `getGroupHistory({ withRecalled: true })`.
+ */
+export type RecallOutcome = 'recalled' | 'failed' | 'notSent' | 'unknown';
 
 export interface RecallGroupMessagesArgs {
   groupId: string;
@@ -126,27 +158,40 @@ export interface RecallGroupMessagesArgs {
 
 export interface MessageOutcome {
   msgSeq: number;
+  /** `outcome === 'recalled'`. */
   ok: boolean;
+  outcome: RecallOutcome;
   /**
    * 0 on success; otherwise the service's RetCode/ErrorCode (e.g. 10030 not found, 10031 too
-   * old), or our own: -1 the service did not report the message, -2 aborted, -3 no answer
-   * (network, timeout, HTTP error; `message` says which).
+   * old), or our own: -1 the service did not report the message, -2 aborted (not sent), -3 no
+   * answer (network, timeout, HTTP error; `message` says which), -4 unknown.
    */
   code: number;
   message: string;
+  /** Recall requests that carried this message (look-ups not counted). */
+  attempts: number;
 }
 
 export interface GroupRecallReport {
   groupId: string;
   /** Present when the call had a `topicId`. */
   topicId?: string;
-  /** Distinct MsgSeqs asked for. */
+  /** Distinct MsgSeqs asked for: recalled + failed + notSent + unknown. */
   requested: number;
   recalled: number;
   failed: number;
-  /** HTTP requests sent, retries included. */
+  notSent: number;
+  unknown: number;
+  /** HTTP requests sent: recalls (retries included) and look-ups. */
   requests: number;
+  /** Recall requests beyond each batch's first. */
   retries: number;
+  /** Look-ups (`group_msg_get_simple`) made to resolve messages in doubt. */
+  lookups: number;
+  /** The call's signal fired before the job finished. */
+  aborted: boolean;
+  /** An error that stopped the whole job (missing group, no permission, expired fixed UserSig...). */
+  error?: RecallError;
   /** One per distinct MsgSeq, in first-seen order. */
   results: MessageOutcome[];
 }

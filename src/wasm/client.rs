@@ -13,7 +13,7 @@ use super::errors::{to_js, JsResult};
 use super::functions::{set, to_plain_js};
 use super::input::{js_string, to_int, type_name, Opts, MAX_SAFE_INTEGER};
 use super::transport::{in_browser, make_report, now_ms, random_u32, run_job};
-use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
+use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Outcome, Progress, SeenMessage};
 use chat_recall_core::endpoint::{
     request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
 };
@@ -28,7 +28,7 @@ use chat_recall_core::requests::{
 use chat_recall_core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
 use chat_recall_core::retry::RetryPolicy;
 use chat_recall_core::scheduler::{
-    default_max_in_flight, Action, JobConfig, SendRequest, SingleJob,
+    default_max_in_flight, Action, JobConfig, SendRequest, SingleJob, DEFAULT_ABORT_GRACE_MS,
 };
 use chat_recall_core::usersig;
 
@@ -116,11 +116,19 @@ impl ClientInner {
 /// A job the driver can run: the core's state machine plus how to build and read requests.
 trait Drive {
     fn api(&self) -> Api;
+    /// The API `req` goes to (a bulk recall's look-ups go to `group_msg_get_simple`).
+    fn api_of(&self, _req: &SendRequest) -> Api {
+        self.api()
+    }
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action;
     /// Append the body of `req` to `out`.
     fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()>;
     fn on_answer(&mut self, request_id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32);
-    fn abort(&mut self);
+    /// The request certainly never reached the service (connection refused).
+    fn on_unsent(&mut self, request_id: u64, now: f64, e: RecallError, random: u32) {
+        self.on_answer(request_id, now, Err(e), random);
+    }
+    fn abort(&mut self, now: f64);
     /// Called after answers were fed; group jobs report progress here.
     fn after_answers(&mut self) {}
     /// Whether `after_answers` has anything to do (an `onProgress` callback).
@@ -162,18 +170,23 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
                     job.on_answer(n as u64, now_ms(), Ok(answer), random_u32());
                 }
                 FAIL => {
-                    let kind = match a.as_string().as_deref() {
+                    let what = a.as_string();
+                    let kind = match what.as_deref() {
                         Some("timeout") => ErrorKind::Timeout,
                         Some("aborted") => ErrorKind::Aborted,
-                        Some("network") => ErrorKind::Network,
+                        Some("network" | "unsent") => ErrorKind::Network,
                         _ => ErrorKind::Protocol,
                     };
                     let e = RecallError::new(kind, b.as_string().unwrap_or_default())
                         .with_api(job.api().path());
-                    job.on_answer(n as u64, now_ms(), Err(e), random_u32());
+                    if what.as_deref() == Some("unsent") {
+                        job.on_unsent(n as u64, now_ms(), e, random_u32());
+                    } else {
+                        job.on_answer(n as u64, now_ms(), Err(e), random_u32());
+                    }
                 }
                 AFTER => job.after_answers(),
-                ABORT => job.abort(),
+                ABORT => job.abort(now_ms()),
                 _ => {
                     return state
                         .take()
@@ -198,7 +211,7 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
 fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
     match job.poll(now, &mut client.pacers.borrow_mut()) {
         Action::Send(req) => {
-            let api = job.api();
+            let api = job.api_of(&req);
             let mut out = String::with_capacity(640);
             write_u64(&mut out, req.request_id);
             out.push(' ');
@@ -241,10 +254,29 @@ impl Drive for GroupDrive {
     fn api(&self) -> Api {
         self.job.api()
     }
+    fn api_of(&self, req: &SendRequest) -> Api {
+        if req.lookup.is_some() {
+            Api::GroupMsgGetSimple
+        } else {
+            self.job.api()
+        }
+    }
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action {
-        self.job.poll(now, pacers.get(Api::GroupMsgRecall))
+        self.job.poll(now, pacers)
     }
     fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()> {
+        if let Some(w) = req.lookup {
+            // A resolution look-up: the window's messages, recalled ones included.
+            let q = GroupHistoryQuery::new(
+                &self.group_id,
+                w.number,
+                Some(w.req_msg_seq),
+                true,
+                self.topic_id.as_deref(),
+            )?;
+            out.push_str(&q.body());
+            return Ok(());
+        }
         // The job only plans 1..=10 valid seqs per request; anything else gets the checks
         // (and the error) of a freshly built request.
         if req.msg_seqs.is_empty() || req.msg_seqs.len() > requests::MAX_SEQS_PER_RECALL {
@@ -263,13 +295,31 @@ impl Drive for GroupDrive {
         Ok(())
     }
     fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
+        if GroupRecallJob::is_lookup(id) {
+            let seen = answer
+                .and_then(|(status, body)| parse_group_history(status, &body))
+                .map(|page| {
+                    page.messages
+                        .iter()
+                        .map(|m| SeenMessage {
+                            msg_seq: m.msg_seq,
+                            recalled: m.recalled,
+                        })
+                        .collect()
+                });
+            self.job.on_lookup_response(id, now, seen, random);
+            return;
+        }
         let parsed = answer
             .and_then(|(status, body)| parse_group_recall(status, &body))
             .map(|list| list.into_iter().map(|r| (r.msg_seq, r.ret_code)).collect());
         self.job.on_response(id, now, parsed, random);
     }
-    fn abort(&mut self) {
-        self.job.abort();
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        self.job.on_unsent(id, now, e, random);
+    }
+    fn abort(&mut self, now: f64) {
+        self.job.abort(now);
     }
     fn reports_progress(&self) -> bool {
         self.on_progress.is_some()
@@ -289,26 +339,23 @@ impl Drive for GroupDrive {
         } = *self;
         let report = job.finish();
         let js = report_js(&report, &group_id, topic_id.as_deref());
-        // Nothing recalled because of one job-wide error, or aborted: reject, with the
-        // full accounting attached as `error.report`.
-        let failure = if report.aborted {
-            Some(
-                RecallError::new(ErrorKind::Aborted, "the operation was aborted")
+        // The one rule: a call that sent anything resolves with its report (every message
+        // has its outcome there, whatever went wrong, and `report.error` holds a job-wide
+        // error); it rejects only when nothing was sent: invalid input (checked before the
+        // job), or an abort before the first request. The rejection still carries the
+        // accounting as `error.report`.
+        if report.aborted && report.requests == 0 {
+            let err = to_js(
+                &RecallError::new(ErrorKind::Aborted, "the operation was aborted")
                     .with_api(Api::GroupMsgRecall.path()),
-            )
-        } else if report.recalled == 0 {
-            report.job_error.clone()
-        } else {
-            None
-        };
-        match failure {
-            Some(e) => {
-                let err = to_js(&e);
-                let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
-                Err(err)
-            }
-            None => Ok(js),
+            );
+            let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
+            return Err(err);
         }
+        if let Some(e) = &report.job_error {
+            let _ = js_sys::Reflect::set(&js, &"error".into(), &to_js(e));
+        }
+        Ok(js)
     }
 }
 
@@ -340,7 +387,7 @@ impl Drive for SingleDrive {
             random,
         );
     }
-    fn abort(&mut self) {
+    fn abort(&mut self, _now: f64) {
         self.job.abort();
     }
     fn finish(self: Box<Self>) -> JsResult<JsValue> {
@@ -354,14 +401,17 @@ fn progress_js(p: &Progress) -> JsValue {
     set(&o, "total", (p.total as f64).into());
     set(&o, "recalled", (p.recalled as f64).into());
     set(&o, "failed", (p.failed as f64).into());
+    set(&o, "notSent", (p.not_sent as f64).into());
+    set(&o, "unknown", (p.unknown as f64).into());
     o.into()
 }
 
 fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> JsValue {
-    // The results cross as one flat f64 array (seq, code, message index * 2 + ok) and one
+    // The results cross as one flat f64 array (seq, code, message index * 2 + ok, outcome
+    // index, attempts) and one
     // small JSON array of the distinct messages; driver.js builds the objects. Far cheaper
     // than a JSON text of every result (written here, decoded and JSON.parsed there).
-    let mut data: Vec<f64> = Vec::with_capacity(r.results.len() * 3);
+    let mut data: Vec<f64> = Vec::with_capacity(r.results.len() * 5);
     let mut table: Vec<&str> = Vec::new();
     let mut last = 0;
     for x in &r.results {
@@ -383,6 +433,14 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
         data.push(x.msg_seq as f64);
         data.push(x.code as f64);
         data.push((i * 2 + x.ok as usize) as f64);
+        // Index into driver.js's OUTCOMES.
+        data.push(match x.outcome {
+            Outcome::Recalled => 0.0,
+            Outcome::Failed => 1.0,
+            Outcome::NotSent => 2.0,
+            Outcome::Unknown => 3.0,
+        });
+        data.push(x.attempts as f64);
     }
     let mut messages = String::with_capacity(2 + table.iter().map(|m| m.len() + 3).sum::<usize>());
     write_array(&mut messages, &table, |out, m| write_str(out, m));
@@ -393,6 +451,10 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
         r.failed as f64,
         r.requests as f64,
         r.retries as f64,
+        r.not_sent as f64,
+        r.unknown as f64,
+        r.lookups as f64,
+        if r.aborted { 1.0 } else { 0.0 },
     ];
     make_report(group_id, &topic, &counts, &data, &messages)
 }
@@ -479,6 +541,20 @@ fn msg_seqs(v: &JsValue) -> Result<Vec<u64>> {
         .collect()
 }
 
+/// An optional number in `0.1..=1` (a rate fraction).
+fn opt_fraction(o: &Opts, field: &str) -> Result<Option<f64>> {
+    match o.get(field)? {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v => match v.as_f64() {
+            Some(f) if (0.1..=1.0).contains(&f) => Ok(Some(f)),
+            _ => Err(RecallError::invalid_input(
+                field,
+                "must be a number in 0.1..=1",
+            )),
+        },
+    }
+}
+
 fn read_options(options: &JsValue) -> Result<ClientInner> {
     let o = Opts::new(options, "options")?;
     let sdk_app_id = o.int("sdkAppId", 1, u32::MAX as u64)?;
@@ -559,6 +635,19 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
     let timeout_ms = o
         .opt_int("timeoutMs", 1, 600_000)?
         .unwrap_or(DEFAULT_TIMEOUT_MS) as f64;
+    let abort_grace_ms = o
+        .opt_int("abortGraceMs", 0, 600_000)?
+        .map_or(DEFAULT_ABORT_GRACE_MS, |n| n as f64);
+    let mut pacing = PacerConfig::with_rate(rate);
+    if let Some(f) = opt_fraction(&o, "coldStartFactor")? {
+        pacing.cold_start_factor = f;
+    }
+    if let Some(ms) = o.opt_int("coldStartMs", 0, 60_000)? {
+        pacing.cold_start_ms = ms as f64;
+    }
+    if let Some(ms) = o.opt_int("rateLimitRecoveryMs", 1, 600_000)? {
+        pacing.rate_limit_recovery_ms = ms as f64;
+    }
     let mut retry = RetryPolicy::default();
     if let Some(n) = o.opt_int("maxRetries", 0, 20)? {
         retry.max_retries = n as u32;
@@ -577,11 +666,12 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         caller,
         base,
         credentials: RefCell::new(credentials),
-        pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(rate))),
+        pacers: RefCell::new(PacerSet::new(pacing)),
         job: JobConfig {
             max_in_flight,
             retry,
             can_resign,
+            abort_grace_ms,
         },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
         timeout_ms,

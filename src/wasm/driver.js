@@ -24,18 +24,36 @@ function callMethod(target, name, ...args) {
   }
 }
 
-/// The message of a thrown JS value, for error texts.
+/// The message of a thrown JS value, for error texts: the most specific one. Node's fetch
+/// throws `TypeError('fetch failed')` with the real reason (`connect ECONNREFUSED ...`,
+/// `other side closed`) as its cause; say the reason, not "fetch failed" twice.
 function errorText(e) {
   if (typeof e === 'string') return e;
   let msg = '';
   try {
     if (typeof e.message === 'string') msg = e.message;
   } catch {}
-  let cause;
+  let cause = '';
   try {
     if (typeof e.cause.message === 'string') cause = e.cause.message;
+    if (!cause && typeof e.cause.code === 'string') cause = e.cause.code;
   } catch {}
-  return cause ? `${msg} (${cause})` : msg;
+  if (!cause) return msg || 'the request failed';
+  return msg && msg !== 'fetch failed' ? `${msg}: ${cause}` : cause;
+}
+
+/// Error codes (Node/undici) that mean the request never left: nothing can have been applied.
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(e) {
+  for (let x = e, depth = 0; x && depth < 4; x = x.cause, depth++) {
+    try {
+      if (typeof x.code === 'string' && UNSENT_CODES.has(x.code)) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 function wakeUp(inbox) {
@@ -46,7 +64,7 @@ function wakeUp(inbox) {
 
 /// Sleep until an answer arrives, the caller aborts, or (if a number) `deadline` (ms).
 async function wait(inbox, deadline) {
-  if (inbox.queue.length > 0 || inbox.aborted) return;
+  if (inbox.queue.length > 0 || (inbox.aborted && !inbox.abortSeen)) return;
   const woken = new Promise((resolve) => {
     inbox.wake = resolve;
   });
@@ -70,8 +88,9 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
   }, Math.max(timeoutMs, 0));
   const failed = (e) => {
     if (timedOut) return [FAIL, id, 'timeout', `no answer within ${Math.trunc(timeoutMs)} ms`];
-    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
-    return [FAIL, id, 'network', `fetch failed: ${errorText(e)}`];
+    if (inbox.done) return [FAIL, id, 'aborted', 'the operation was aborted'];
+    if (e !== undefined && e !== null) inbox.lastError = e;
+    return [FAIL, id, neverSent(e) ? 'unsent' : 'network', errorText(e)];
   };
   try {
     let response;
@@ -108,7 +127,10 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
 /// Run one job to completion; resolves with its result or rejects with its RecallError.
 export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
   await null; // start on a later microtask, as a spawned task would
-  const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
+  // `aborted`: the caller's signal fired; `abortSeen`: the job was told (it then stops
+  // sending, but answers to requests in flight are still awaited for its grace period);
+  // `done`: the job is over and what is still in flight is cancelled.
+  const inbox = { queue: [], wake: null, aborted: false, abortSeen: false, done: false, controllers: new Map(), lastError: undefined };
   const onAbort = () => {
     inbox.aborted = true;
     wakeUp(inbox);
@@ -127,7 +149,6 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
     }
   }
   try {
-    let abortSeen = false;
     for (;;) {
       let fed = false;
       while (inbox.queue.length > 0) {
@@ -136,11 +157,9 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
         fed = true;
       }
       if (fed && progress) step(AFTER, 0);
-      if (inbox.aborted && !abortSeen) {
-        abortSeen = true;
+      if (inbox.aborted && !inbox.abortSeen) {
+        inbox.abortSeen = true;
         step(ABORT, 0);
-        for (const c of inbox.controllers.values()) c.abort();
-        inbox.controllers.clear();
       }
       const action = step(POLL, Date.now());
       if (action === undefined) break;
@@ -163,9 +182,38 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
       await wait(inbox, action);
     }
   } finally {
+    inbox.done = true;
+    for (const c of inbox.controllers.values()) c.abort();
+    inbox.controllers.clear();
     if (listening) callMethod(signal, 'removeEventListener', 'abort', onAbort);
   }
-  return step(FINISH, 0);
+  try {
+    return step(FINISH, 0);
+  } catch (e) {
+    throw explain(e, signal, inbox);
+  }
+}
+
+/// Give a rejection its origin: an abort says why the signal fired (`AbortSignal.timeout()`
+/// -> kind `timeout`), and both keep the original as `cause`; so does a network error.
+function explain(e, signal, inbox) {
+  if (e === null || typeof e !== 'object') return e;
+  try {
+    if (e.kind === 'aborted' && signal !== undefined) {
+      const reason = signal.reason;
+      if (reason !== undefined) {
+        if (reason !== null && typeof reason === 'object' && reason.name === 'TimeoutError') {
+          e.kind = 'timeout';
+          e.info = typeof reason.message === 'string' && reason.message ? reason.message : 'the signal timed out';
+          e.message = `timeout${e.api ? ` (${e.api})` : ''}: ${e.info}`;
+        }
+        e.cause = reason;
+      }
+    } else if ((e.kind === 'network' || e.kind === 'timeout') && e.cause === undefined && inbox.lastError !== undefined) {
+      e.cause = inbox.lastError;
+    }
+  } catch {}
+  return e;
 }
 
 /// A fresh u32 from the runtime's CSPRNG, for `random` and jitter. Drawn 256 at a time: one
@@ -185,20 +233,29 @@ export function randomU32() {
   return pool[poolAt++];
 }
 
+const OUTCOMES = ['recalled', 'failed', 'notSent', 'unknown'];
+
 /// A group recall's report (see `report_js` in client.rs): `counts` is [requested, recalled,
-/// failed, requests, retries]; `results` holds (msgSeq, code, message index * 2 + ok) triples
-/// and is a view of wasm memory, read before anything else runs.
+/// failed, requests, retries, notSent, unknown, lookups, aborted (0/1)]; `results` holds (msgSeq, code,
+/// message index * 2 + ok, outcome index, attempts) tuples and is a view of wasm memory, read
+/// before anything else runs.
 export function makeReport(groupId, topicId, counts, results, messagesJson) {
   const messages = JSON.parse(messagesJson);
   const list = [];
-  for (let j = 0; j < results.length; j += 3) {
+  for (let j = 0; j < results.length; j += 5) {
     const m = results[j + 2];
-    list.push({ msgSeq: results[j], ok: (m & 1) === 1, code: results[j + 1], message: messages[m >> 1] });
+    list.push({
+      msgSeq: results[j],
+      ok: (m & 1) === 1,
+      outcome: OUTCOMES[results[j + 3]],
+      code: results[j + 1],
+      message: messages[m >> 1],
+      attempts: results[j + 4],
+    });
   }
-  const [requested, recalled, failed, requests, retries] = counts;
-  return topicId === undefined
-    ? { groupId, requested, recalled, failed, requests, retries, results: list }
-    : { groupId, topicId, requested, recalled, failed, requests, retries, results: list };
+  const [requested, recalled, failed, requests, retries, notSent, unknown, lookups, aborted] = counts;
+  const report = topicId === undefined ? { groupId } : { groupId, topicId };
+  return Object.assign(report, { requested, recalled, failed, notSent, unknown, requests, retries, lookups, aborted: aborted === 1, results: list });
 }
 
 /// Whether this is a browser, a page or a browser worker: where a secret key must never be.

@@ -48,6 +48,32 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Whether a failed attempt may still have been carried out by the service: we have no
+/// readable answer (timeout, network error, HTTP error without the service's JSON, an answer
+/// cut short or unparseable, a fetch aborted in flight). An answer with an ErrorCode is the
+/// service's word that the call was not carried out, so it is not ambiguous; so is HTTP 429.
+pub fn is_ambiguous(err: &RecallError) -> bool {
+    err.code == 0
+        && matches!(
+            err.kind,
+            ErrorKind::Timeout
+                | ErrorKind::Network
+                | ErrorKind::Protocol
+                | ErrorKind::Server
+                | ErrorKind::Aborted
+        )
+}
+
+/// The error a call ends with: `retryable` says whether the same call can succeed as is. An
+/// expired UserSig (70001) can only be cured by re-signing: without a secret key (a fixed
+/// UserSig) the same call fails the same way.
+pub fn final_error(mut e: RecallError, can_resign: bool) -> RecallError {
+    if e.code != 0 && classify(e.code).retry == RetryAdvice::Resign && !can_resign {
+        e.retryable = false;
+    }
+    e
+}
+
 /// What to do after a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Decision {

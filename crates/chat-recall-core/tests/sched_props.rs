@@ -79,6 +79,7 @@ proptest! {
             max_in_flight,
             can_resign,
             retry: RetryPolicy { max_retries, base_delay_ms: 50.0, ..RetryPolicy::default() },
+            ..JobConfig::default()
         };
         let mut job = GroupRecallJob::new(&seqs, cfg).unwrap();
         let mut pacer = Pacer::new(&PacerConfig::with_rate(rate));
