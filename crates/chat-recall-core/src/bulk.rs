@@ -324,9 +324,8 @@ struct SeqState {
     outcome: Option<SeqOutcome>,
     /// Recall requests that carried it.
     attempts: u32,
-    /// Some attempt may have reached the service (answered, or lost in a way that may have
-    /// been after sending).
-    reached: bool,
+    /// Of those, attempts that certainly never reached the service (connection refused).
+    refused: u32,
     /// Some attempt was ambiguous: a later failure must be looked up.
     doubt: bool,
     last: Option<Failure>,
@@ -587,7 +586,7 @@ impl GroupRecallJob {
         if s.doubt {
             s.last = Some(f);
             self.pool.push(i);
-        } else if !s.reached {
+        } else if s.attempts <= s.refused {
             self.set(i, Outcome::NotSent, Some(f));
         } else {
             self.set(i, Outcome::Failed, Some(f));
@@ -661,7 +660,7 @@ impl GroupRecallJob {
                 let idx = self.pending.get(unit).cloned().unwrap_or_default();
                 for &i in &idx {
                     if let Some(s) = self.st.get_mut(i) {
-                        s.reached |= !unsent;
+                        s.refused += u32::from(unsent);
                         s.doubt |= doubt;
                         s.last = Some(f.clone());
                     }
@@ -693,9 +692,6 @@ impl GroupRecallJob {
         let mut again: Vec<usize> = Vec::new();
         let mut again_code = 0;
         for (&i, m) in idx.iter().zip(&merged) {
-            if let Some(s) = self.st.get_mut(i) {
-                s.reached = true;
-            }
             match *m {
                 None => {
                     // Told nothing about it: as unsure as a lost answer.
@@ -873,7 +869,7 @@ impl GroupRecallJob {
     fn finish_open(&mut self) {
         for i in 0..self.st.len() {
             let (open, attempts, reached) = match self.st.get(i) {
-                Some(s) => (s.outcome.is_none(), s.attempts, s.reached),
+                Some(s) => (s.outcome.is_none(), s.attempts, s.attempts > s.refused),
                 None => continue,
             };
             if !open {

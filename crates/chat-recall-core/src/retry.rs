@@ -11,6 +11,8 @@
 //! * 70001 (UserSig expired) is answered with [`Decision::Resign`] when the driver can sign
 //!   (holds a secret key): sign a new UserSig and send again at once. Once per request; a
 //!   resign does not use up a retry. Without a key, or the second time, 70001 is final.
+//! * Ambiguous failures ([`is_ambiguous`]: no readable answer, e.g. a body cut short) are
+//!   retried like retryable ones.
 //! * Aborted attempts and everything else are final.
 
 use super::error::{classify, ErrorKind, RecallError, RetryAdvice};
@@ -136,7 +138,9 @@ impl RetryPolicy {
                 Decision::GiveUp
             };
         }
-        if !err.retryable || retries_used >= self.max_retries {
+        // A lost or unreadable answer is worth another try even when its kind is not
+        // retryable as such (an answer cut short reads as a protocol error).
+        if !(err.retryable || is_ambiguous(err)) || retries_used >= self.max_retries {
             return Decision::GiveUp;
         }
         Decision::Retry {

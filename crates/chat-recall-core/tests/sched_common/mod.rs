@@ -32,6 +32,10 @@ pub trait Job {
     type Ok;
     fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Action;
     fn on_response(&mut self, id: u64, now: f64, r: Result<Self::Ok, RecallError>, random: u32);
+    /// An attempt that never left (connection refused).
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        self.on_response(id, now, Err(e), random)
+    }
     /// A resolution look-up's answer (bulk recalls only).
     fn on_lookup(
         &mut self,
@@ -62,6 +66,9 @@ impl Job for GroupRecallJob {
     }
     fn abort(&mut self, now: f64) {
         GroupRecallJob::abort(self, now)
+    }
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        GroupRecallJob::on_unsent(self, id, now, e, random)
     }
 }
 
@@ -140,8 +147,18 @@ enum Answer<T> {
     Lookup(Result<Vec<SeenMessage>, RecallError>),
 }
 
+/// The text of [`refused`] errors.
+pub const REFUSED: &str = "connect ECONNREFUSED 127.0.0.1 (simulated)";
+
+/// The error of an attempt that never left (as the driver classifies ECONNREFUSED): the
+/// harness feeds it through `on_unsent`.
+pub fn refused() -> RecallError {
+    RecallError::new(ErrorKind::Network, REFUSED)
+}
+
 fn deliver<J: Job>(job: &mut J, id: u64, now: f64, a: Answer<J::Ok>, random: u32) {
     match a {
+        Answer::Main(Err(e)) if e.info == REFUSED => job.on_unsent(id, now, e, random),
         Answer::Main(r) => job.on_response(id, now, r, random),
         Answer::Lookup(r) => job.on_lookup(id, now, r, random),
     }
