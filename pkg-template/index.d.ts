@@ -114,9 +114,9 @@ export interface RecallClientOptions {
   abortGraceMs?: number | undefined;
   /**
    * Pacing from a cold start (a new client, or one idle for a second): start at this fraction of
-   * `maxRequestsPerSecond` (0.1..=1; default 0.8; 1 disables) and climb linearly to the full
+   * `maxRequestsPerSecond` (0.1..=1; default 0.85; 1 disables) and climb linearly to the full
    * rate over `coldStartMs` (0..=60000; default 1000). Keeps connection set-up from bunching
-   * more than the limit into the server's first second; costs about 100 ms per cold start.
+   * more than the limit into the server's first second; costs about 75 ms per cold start.
    */
   coldStartFactor?: number | undefined;
   coldStartMs?: number | undefined;

@@ -71,6 +71,9 @@ pub const CODE_UNKNOWN: i64 = -4;
 pub const CODE_DOES_NOT_EXIST: i64 = 10030;
 /// `group_msg_get_simple` returns at most 20 messages per request.
 pub const MAX_LOOKUP_WINDOW: u64 = 20;
+/// A look-up starts no sooner than this (ms) after the seqs' recall ended, so that a request
+/// we gave up on but the service is still carrying out has landed before we look.
+pub const LOOKUP_SETTLE_MS: f64 = 500.0;
 
 /// The distinct seqs in first-seen order, each checked to be in `1..=2^53-1`.
 /// Errors name the field as `msgSeqs[i]`.
@@ -431,7 +434,7 @@ impl GroupRecallJob {
     /// What to do next. Recalls use `pacers.pacer(Api::GroupMsgRecall)`, look-ups
     /// `pacers.pacer(Api::GroupMsgGetSimple)`.
     pub fn poll<P: Pacers + ?Sized>(&mut self, now_ms: f64, pacers: &mut P) -> Action {
-        self.flush_pool();
+        self.flush_pool(now_ms);
         if let Some(d) = self.deadline {
             // A NaN clock counts as past the deadline: never wait on it.
             if now_ms >= d || now_ms.is_nan() {
@@ -737,7 +740,7 @@ impl GroupRecallJob {
 
     /// Turn the seqs waiting for a look-up into look-up units: windows of at most
     /// [`MAX_LOOKUP_WINDOW`] seqs ending at the highest seq still waiting.
-    fn flush_pool(&mut self) {
+    fn flush_pool(&mut self, now_ms: f64) {
         if self.pool.is_empty() {
             return;
         }
@@ -771,7 +774,7 @@ impl GroupRecallJob {
                 },
                 seqs,
             });
-            self.lookups.add_unit();
+            self.lookups.add_unit_at(now_ms + LOOKUP_SETTLE_MS);
         }
     }
 
@@ -853,7 +856,7 @@ impl GroupRecallJob {
         let now = if now_ms.is_finite() { now_ms } else { 0.0 };
         self.deadline = Some(now + self.grace_ms);
         if self.grace_ms <= 0.0 {
-            self.flush_pool();
+            self.flush_pool(now_ms);
             self.expire();
         }
     }
@@ -939,7 +942,7 @@ impl GroupRecallJob {
     /// run out), so every seq has an outcome.
     pub fn finish(mut self) -> GroupRecallReport {
         if !self.is_done() || self.st.iter().any(|s| s.outcome.is_none()) {
-            self.flush_pool();
+            self.flush_pool(0.0);
             self.expire();
         }
         let results: Vec<SeqOutcome> = self

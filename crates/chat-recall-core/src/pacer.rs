@@ -37,8 +37,8 @@
 //! process). So a cold pacer starts at `cold_start_factor` of the ceiling and climbs linearly to
 //! the full rate over `cold_start_ms`: the first server second then holds about
 //! `(1 + cold_start_factor) / 2` of the ceiling, which leaves room for that much start-up delay
-//! (with the defaults, ~10% of a second: ~100 ms) at a cost of
-//! `(1 - cold_start_factor) * cold_start_ms / 2` ms (50 ms by default) per cold start.
+//! (with the defaults, 7.5% of a second: ~75 ms) at a cost of the same
+//! `(1 - cold_start_factor) * cold_start_ms / 2` ms (75 ms by default) per cold start.
 
 use super::endpoint::Api;
 use super::error::{ErrorKind, RecallError};
@@ -54,7 +54,7 @@ pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 250.0;
 /// Time for the halved rate to climb back to the full rate.
 pub const DEFAULT_RATE_LIMIT_RECOVERY_MS: f64 = 5_000.0;
 /// Rate fraction of a cold pacer (first start, or the first after a second without starts).
-pub const DEFAULT_COLD_START_FACTOR: f64 = 0.8;
+pub const DEFAULT_COLD_START_FACTOR: f64 = 0.85;
 /// Time for a cold pacer to climb to the full rate.
 pub const DEFAULT_COLD_START_MS: f64 = 1_000.0;
 /// A pacer without a start for this long is cold again (the server's window has emptied and
@@ -80,7 +80,7 @@ pub struct PacerConfig {
     pub rate_limit_pause_ms: f64,
     /// Recovery from a rate cut, ms (default 5000, clamped to 1..=600000).
     pub rate_limit_recovery_ms: f64,
-    /// Rate fraction at a cold start (default 0.8, clamped to 0.1..=1; 1 disables the ramp).
+    /// Rate fraction at a cold start (default 0.85, clamped to 0.1..=1; 1 disables the ramp).
     pub cold_start_factor: f64,
     /// Time for the cold-start ramp to reach the full rate, ms (default 1000, 0..=60000).
     pub cold_start_ms: f64,
@@ -399,12 +399,12 @@ mod tests {
     fn cold_start_ramps_up_then_runs_full() {
         let mut p = Pacer::default();
         assert_eq!(p.try_acquire(0.0), Ok(()));
-        assert!((p.rate_factor(0.0) - 0.8).abs() < 1e-9);
-        assert!((p.rate_factor(500.0) - 0.9).abs() < 1e-9);
+        assert!((p.rate_factor(0.0) - 0.85).abs() < 1e-9);
+        assert!((p.rate_factor(500.0) - 0.925).abs() < 1e-9);
         assert_eq!(p.rate_factor(1_000.0), 1.0);
         // Idle for a second: cold again.
         assert_eq!(p.try_acquire(5_000.0), Ok(()));
-        assert!((p.rate_factor(5_000.0) - 0.8).abs() < 1e-9);
+        assert!((p.rate_factor(5_000.0) - 0.85).abs() < 1e-9);
     }
 
     #[test]

@@ -255,16 +255,18 @@ impl Engine {
         self.aborted || self.unsettled == 0
     }
 
-    /// Add one unit of work (fresh); returns its index.
-    pub(crate) fn add_unit(&mut self) -> usize {
+    /// Add one unit of work, not to start before `ready_at`; returns its index.
+    pub(crate) fn add_unit_at(&mut self, ready_at: f64) -> usize {
+        let ready_at = if ready_at.is_finite() { ready_at } else { 0.0 };
         self.units.push(Unit {
-            state: UnitState::Fresh,
+            state: UnitState::Waiting { ready_at },
             attempts: 0,
             retries: 0,
             resigned: false,
             resign_next: false,
         });
         self.unsettled += 1;
+        self.waiting.push(self.units.len() - 1);
         self.units.len() - 1
     }
 
