@@ -22,13 +22,13 @@ function logResult(label, r, cmp) {
 }
 
 test('10,000 messages, 20% faults of every kind, from a cold process: every outcome is true, unknown <= 0.1%', async () => {
-  // A high limit and low latency keep the wall time short; slow answers (400 ms) outlast the
-  // client's timeout (300 ms), so they are lost after the service acted.
-  const emu = await emulator(['--rate-limit', '0', '--fault-rate', '0.2', '--fault-kinds', '502,internal,drop,truncate,slow', '--slow-ms', '400', '--seed', '8']);
+  // A high limit and low latency keep the wall time short; slow answers (2 s) outlast the
+  // client's timeout (1 s), so they are lost after the service acted.
+  const emu = await emulator(['--rate-limit', '0', '--fault-rate', '0.2', '--fault-kinds', '502,internal,drop,truncate,slow', '--slow-ms', '2000', '--seed', '8']);
   try {
     const r = await recallInFreshProcess({
       baseUrl: emu.baseUrl, secretKey: KEY, groupId: 'soak', from: 1, to: N,
-      options: { maxRequestsPerSecond: 1000, timeoutMs: 300, maxRetries: 3 },
+      options: { maxRequestsPerSecond: 1000, timeoutMs: 1000, maxRetries: 3 },
     });
     const truth = await recalledSeqs(lib, emu.baseUrl, KEY, 'soak', N);
     const cmp = compare(r.report, truth);
@@ -47,11 +47,11 @@ test('10,000 messages, 20% faults of every kind, from a cold process: every outc
 });
 
 test('an abort in the middle of a job: in-flight messages are resolved, the rest not sent; every outcome is true', async () => {
-  const emu = await emulator(['--rate-limit', '200', '--latency-ms', '30', '--fault-rate', '0.2', '--slow-ms', '400', '--seed', '9']);
+  const emu = await emulator(['--rate-limit', '200', '--latency-ms', '30', '--fault-rate', '0.2', '--slow-ms', '1500', '--seed', '9']);
   try {
     const r = await recallInFreshProcess({
       baseUrl: emu.baseUrl, secretKey: KEY, groupId: 'soak', from: 1, to: N, abortAfterMs: 1500,
-      options: { timeoutMs: 300, abortGraceMs: 2000 },
+      options: { timeoutMs: 1000, abortGraceMs: 3000 },
     });
     const truth = await recalledSeqs(lib, emu.baseUrl, KEY, 'soak', N);
     const cmp = compare(r.report, truth);
@@ -61,7 +61,7 @@ test('an abort in the middle of a job: in-flight messages are resolved, the rest
     assert.equal(cmp.falseNotRecalled, 0, JSON.stringify(cmp.examples));
     assert.ok(cmp.unknown <= N / 1000, `unknown ${cmp.unknown}`);
     assert.ok(cmp.counts.recalled > 500 && cmp.counts.notSent > N / 2, JSON.stringify(cmp.counts));
-    assert.ok(r.wallMs < 1500 + 2000 + 1000, `${r.wallMs} ms`);
+    assert.ok(r.wallMs < 1500 + 3000 + 1000, `${r.wallMs} ms`);
   } finally { await emu.stop(); }
 });
 
@@ -71,7 +71,7 @@ test('the network goes down for good halfway: the job ends; what never left is n
   try {
     const running = recallInFreshProcess({
       baseUrl: relay.baseUrl, secretKey: KEY, groupId: 'soak', from: 1, to: N,
-      options: { timeoutMs: 1000, maxRetries: 2 },
+      options: { timeoutMs: 1000, maxRetries: 1 },
     });
     // Halfway through the ~5 s job (counted from the first arrival at the emulator).
     const t0 = Date.now();
@@ -89,7 +89,9 @@ test('the network goes down for good halfway: the job ends; what never left is n
     assert.equal(cmp.falseRecalled, 0, JSON.stringify(cmp.examples));
     assert.equal(cmp.falseNotRecalled, 0, JSON.stringify(cmp.examples));
     assert.ok(cmp.counts.recalled >= 4000 && cmp.counts.notSent >= 4000, JSON.stringify(cmp.counts));
-    // In flight at the cut: a request or two at this rate and latency.
-    assert.ok(cmp.unknown <= 30, `unknown ${cmp.unknown}`);
+    // Unknown: only messages whose request was in flight at the cut (it may have been carried
+    // out, and the service can no longer be asked): a handful of requests at 200/s.
+    assert.ok(cmp.unknown <= 100, `unknown ${cmp.unknown}`);
+    assert.equal(cmp.unknown % 10, 0, 'whole requests');
   } finally { relay.down(); await emu.stop(); }
 });

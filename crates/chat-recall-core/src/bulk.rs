@@ -74,6 +74,8 @@ pub const MAX_LOOKUP_WINDOW: u64 = 20;
 /// A look-up starts no sooner than this (ms) after the seqs' recall ended, so that a request
 /// we gave up on but the service is still carrying out has landed before we look.
 pub const LOOKUP_SETTLE_MS: f64 = 500.0;
+/// Retries of a look-up, at least (the job's `max_retries` if higher).
+pub const LOOKUP_MIN_RETRIES: u32 = 5;
 
 /// The distinct seqs in first-seen order, each checked to be in `1..=2^53-1`.
 /// Errors name the field as `msgSeqs[i]`.
@@ -390,10 +392,14 @@ impl GroupRecallJob {
         } else {
             super::scheduler::DEFAULT_ABORT_GRACE_MS
         };
+        // Look-ups are cheap reads that decide between a true outcome and `unknown`: they
+        // get at least LOOKUP_MIN_RETRIES retries.
+        let mut lookup_cfg = cfg.clone();
+        lookup_cfg.retry.max_retries = lookup_cfg.retry.max_retries.max(LOOKUP_MIN_RETRIES);
         Ok(GroupRecallJob {
             api: Api::GroupMsgRecall,
             engine: Engine::with_ids(pending.len(), cfg.clone(), 1, 2),
-            lookups: Engine::with_ids(0, cfg, 2, 2),
+            lookups: Engine::with_ids(0, lookup_cfg, 2, 2),
             lookup_units: Vec::new(),
             pool: Vec::new(),
             st: vec![SeqState::default(); seqs.len()],
