@@ -11,3 +11,4 @@ node benches/startup.mjs
 node --expose-gc benches/memory.mjs
 cargo bench --quiet -p chat-recall-emulator --bench throughput 2>/dev/null | grep '^{'
 node benches/bulk_recall.mjs
+node benches/cold_recall.mjs
