@@ -194,6 +194,11 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
   }
 }
 
+/// `cause` as `new Error(msg, { cause })` makes it: own, non-enumerable.
+function setCause(e, cause) {
+  Object.defineProperty(e, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
+}
+
 /// Give a rejection its origin: an abort says why the signal fired (`AbortSignal.timeout()`
 /// -> kind `timeout`), and both keep the original as `cause`; so does a network error.
 function explain(e, signal, inbox) {
@@ -207,10 +212,10 @@ function explain(e, signal, inbox) {
           e.info = typeof reason.message === 'string' && reason.message ? reason.message : 'the signal timed out';
           e.message = `timeout${e.api ? ` (${e.api})` : ''}: ${e.info}`;
         }
-        e.cause = reason;
+        setCause(e, reason);
       }
     } else if ((e.kind === 'network' || e.kind === 'timeout') && e.cause === undefined && inbox.lastError !== undefined) {
-      e.cause = inbox.lastError;
+      setCause(e, inbox.lastError);
     }
   } catch {}
   return e;

@@ -51,11 +51,14 @@ impl Default for RetryPolicy {
 }
 
 /// Whether a failed attempt may still have been carried out by the service: we have no
-/// readable answer (timeout, network error, HTTP error without the service's JSON, an answer
+/// readable answer (timeout, network error, HTTP 5xx without the service's JSON, an answer
 /// cut short or unparseable, a fetch aborted in flight). An answer with an ErrorCode is the
 /// service's word that the call was not carried out, so it is not ambiguous; so is HTTP 429.
 pub fn is_ambiguous(err: &RecallError) -> bool {
+    // A 4xx came from someone who refused the request (a gateway, a wrong path).
+    let refused = matches!(err.http_status, Some(s) if (400..500).contains(&s));
     err.code == 0
+        && !refused
         && matches!(
             err.kind,
             ErrorKind::Timeout
