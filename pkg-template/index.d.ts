@@ -125,8 +125,24 @@ export interface RecallClientOptions {
    * full rate over this many ms (1..=600000; default 5000).
    */
   rateLimitRecoveryMs?: number | undefined;
+  /**
+   * Called as each HTTP request starts (recalls, retries, look-ups, single calls), to see why a
+   * job took the time it did. The URL has its UserSig replaced by `REDACTED`; an exception the
+   * hook throws is ignored.
+   */
+  onRequest?: ((request: RequestInfo) => void) | undefined;
   /** The fetch to use; default the global fetch. */
   fetch?: FetchLike | undefined;
+}
+
+/** One HTTP request as it starts (see `RecallClientOptions.onRequest`). */
+export interface RequestInfo {
+  /** The command path, e.g. "group_open_http_svc/group_msg_recall" ("…/group_msg_get_simple" for a look-up). */
+  api: string;
+  /** 0 for the first attempt, then 1, 2, ... (retries). */
+  attempt: number;
+  /** The request URL, UserSig redacted. */
+  url: string;
 }
 
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */

@@ -57,6 +57,8 @@ struct ClientInner {
     job: JobConfig,
     /// The caller's `fetch`, or undefined for the global one.
     fetch: JsValue,
+    /// The caller's `onRequest` hook, or undefined.
+    on_request: JsValue,
     timeout_ms: f64,
     /// Per API: the UserSig the URL prefix was built with, and the prefix
     /// (`…&usersig=…&random=`); rebuilt only when the UserSig changes.
@@ -149,10 +151,11 @@ const ABORT: u32 = 4;
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
 fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
-    let (fetch, timeout_ms, progress) = (
+    let (fetch, timeout_ms, progress, on_request) = (
         client.fetch.clone(),
         client.timeout_ms,
         job.reports_progress(),
+        client.on_request.clone(),
     );
     let mut state = Some((client, job));
     let step = Closure::<dyn FnMut(u32, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
@@ -202,6 +205,7 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
         timeout_ms,
         &signal.unwrap_or(JsValue::UNDEFINED),
         progress,
+        &on_request,
     )
 }
 
@@ -214,6 +218,8 @@ fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
             let api = job.api_of(&req);
             let mut out = String::with_capacity(640);
             write_u64(&mut out, req.request_id);
+            out.push(' ');
+            write_u64(&mut out, u64::from(req.attempt));
             out.push(' ');
             let built = client.write_url(&mut out, api, req.resign).and_then(|()| {
                 out.push(' ');
@@ -661,6 +667,18 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
             )
         })?),
     };
+    let on_request = match o.get("onRequest")? {
+        v if v.is_undefined() || v.is_null() => JsValue::UNDEFINED,
+        v => v
+            .dyn_into::<Function>()
+            .map_err(|v| {
+                RecallError::invalid_input(
+                    "onRequest",
+                    format!("must be a function, got {}", type_name(&v)),
+                )
+            })?
+            .into(),
+    };
     let can_resign = matches!(credentials, Credentials::Signed { .. });
     Ok(ClientInner {
         caller,
@@ -674,6 +692,7 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
             abort_grace_ms,
         },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+        on_request,
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
     })

@@ -6,7 +6,7 @@
 // wasm than these few lines of JS.
 
 // `step` operations; keep in sync with client.rs.
-const POLL = 0; // n = now (ms) -> "id url body" to send (the URL has no spaces), a number
+const POLL = 0; // n = now (ms) -> "id attempt url body" to send (the URL has no spaces), a number
 //                 to sleep until, null to wait for an answer, false to poll again,
 //                 undefined when done
 const ANSWER = 1; // n = request id, a = HTTP status, b = body bytes (Uint8Array)
@@ -125,7 +125,7 @@ async function post(inbox, fetchFn, timeoutMs, id, url, body, signal) {
 }
 
 /// Run one job to completion; resolves with its result or rejects with its RecallError.
-export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
+export async function runJob(step, fetchFn, timeoutMs, signal, progress, onRequest) {
   await null; // start on a later microtask, as a spawned task would
   // `aborted`: the caller's signal fired; `abortSeen`: the job was told (it then stops
   // sending, but answers to requests in flight are still awaited for its grace period);
@@ -166,10 +166,13 @@ export async function runJob(step, fetchFn, timeoutMs, signal, progress) {
       if (action === false) continue;
       if (typeof action === 'string') {
         const i = action.indexOf(' ');
-        const j = action.indexOf(' ', i + 1);
+        const k = action.indexOf(' ', i + 1);
+        const j = action.indexOf(' ', k + 1);
         const id = Number(action.slice(0, i));
-        const url = action.slice(i + 1, j);
+        const attempt = Number(action.slice(i + 1, k));
+        const url = action.slice(k + 1, j);
         const body = action.slice(j + 1);
+        if (typeof onRequest === 'function') report(onRequest, url, attempt);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
         post(inbox, fetchFn, timeoutMs, id, url, body, controller.signal).then((c) => {
@@ -219,6 +222,22 @@ function explain(e, signal, inbox) {
     }
   } catch {}
   return e;
+}
+
+/// The URL with its UserSig replaced: what hooks and logs may see.
+export function redactUrl(url) {
+  return url.replace(/([?&]usersig=)[^&]*/i, '$1REDACTED');
+}
+
+/// Tell the caller's `onRequest` hook about a request about to start. A throwing hook must
+/// not break the job; the UserSig never reaches it.
+function report(onRequest, url, attempt) {
+  try {
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const at = path.indexOf('/v4/');
+    onRequest({ api: at < 0 ? path : path.slice(at + 4), attempt, url: redactUrl(url) });
+  } catch {}
 }
 
 /// A fresh u32 from the runtime's CSPRNG, for `random` and jitter. Drawn 256 at a time: one

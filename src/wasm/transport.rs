@@ -14,13 +14,15 @@ extern "C" {
     /// Runs `step` (see driver.js for its operations) until the job is done; resolves with
     /// what the final step returns, rejects with what it throws.
     #[wasm_bindgen(js_name = runJob)]
-    /// `progress`: call the AFTER step after answers were fed (an `onProgress` callback).
+    /// `progress`: call the AFTER step after answers were fed (an `onProgress` callback);
+    /// `on_request`: the client's `onRequest` hook or undefined.
     pub fn run_job(
         step: JsValue,
         fetch: &JsValue,
         timeout_ms: f64,
         signal: &JsValue,
         progress: bool,
+        on_request: &JsValue,
     ) -> Promise;
 
     /// A fresh u32 from the runtime's CSPRNG (crypto.getRandomValues), for `random` and jitter.

@@ -46,6 +46,7 @@ const SHAPES = {
   MessageOutcome: { msgSeq: 'number', ok: 'boolean', outcome: 'RecallOutcome', code: 'number', message: 'string', attempts: 'number' },
   RecallProgress: { done: 'number', total: 'number', recalled: 'number', failed: 'number', notSent: 'number', unknown: 'number' },
   C2CRecallResult: { alreadyRecalled: 'boolean' },
+  RequestInfo: { api: 'string', attempt: 'number', url: 'string' },
   GroupHistoryPage: { messages: 'GroupMessage[]', isFinished: 'boolean', 'nextBeforeSeq?': 'number', rangeComplete: 'boolean' },
   GroupMessage: { fromAccount: 'string', msgSeq: 'number', msgRandom: 'number', msgTimeStamp: 'number', isPlaceMsg: 'number', isSystemMsg: 'boolean', msgPriority: 'number', recalled: 'boolean', msgBody: 'unknown' },
   C2CHistoryPage: { messages: 'C2CMessage[]', complete: 'boolean', 'lastMsgKey?': 'string', 'lastMsgTime?': 'number' },
@@ -58,7 +59,7 @@ const SHAPES = {
 
 /** What the package reads from the objects it is given. */
 const INPUTS = {
-  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'abortGraceMs?': 'number', 'coldStartFactor?': 'number', 'coldStartMs?': 'number', 'rateLimitRecoveryMs?': 'number', 'fetch?': 'FetchLike' },
+  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'abortGraceMs?': 'number', 'coldStartFactor?': 'number', 'coldStartMs?': 'number', 'rateLimitRecoveryMs?': 'number', 'onRequest?': '(request: RequestInfo) => void', 'fetch?': 'FetchLike' },
   RecallGroupMessagesArgs: { groupId: 'string', msgSeqs: '(Iterable<MsgSeqInput> | ArrayLike<MsgSeqInput>) & object', 'topicId?': 'string', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: RecallProgress) => void' },
   RecallGroupMessagesBySenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'signal?': 'AbortSignalLike' },
   RecallC2CMessageArgs: { fromAccount: 'string', toAccount: 'string', msgKey: 'string', 'signal?': 'AbortSignalLike' },
@@ -601,10 +602,12 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     sample('UserSigInfo', lib.verifyUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', userSig: lib.generateUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', expireSeconds: 60 }) }), 'verifyUserSig');
 
     let fetches = 0;
+    const requestInfos = [];
     const client = new lib.RecallClient(recording({
       sdkAppId: APP, identifier: 'administrator', userSig, secretKey: KEY, userSigTtlSeconds: 3600, region: undefined,
       baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2,
       fetch: (url, init) => { fetches++; return fetch(url, init); },
+      onRequest: (info) => { if (requestInfos.length < 3) sample('RequestInfo', info, 'onRequest'); requestInfos.push(info); },
     }, readsOf('RecallClientOptions')));
 
     const page = await client.getGroupHistory(recording({ groupId: 'demo-public', count: 5, beforeSeq: undefined, topicId: undefined, withRecalled: false, signal: new AbortController().signal }, readsOf('GetGroupHistoryArgs')));
@@ -669,6 +672,8 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     client.free();
     badSig.free();
     assert.ok(fetches > 0, 'the fetch option was used');
+    assert.equal(requestInfos.length, fetches, 'onRequest sees every request');
+    assert.ok(requestInfos.every((i) => !i.url.includes(userSig) && /usersig=REDACTED/.test(i.url)), 'no UserSig reaches the hook');
 
     // Webhooks of both kinds, as the emulator signs them; and one built here with every option.
     const t0 = Date.now();
