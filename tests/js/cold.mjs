@@ -26,13 +26,18 @@ export function recallInFreshProcess(cfg, entry = pathToFileURL(join(installedPr
  * RecallClient with many retries (the emulator's faults apply to these reads too).
  */
 export async function recalledSeqs(lib, baseUrl, secretKey, groupId, n) {
-  const reader = new lib.RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', secretKey, baseUrl, maxRetries: 20, timeoutMs: 2000, maxRequestsPerSecond: 5000, maxInFlight: 32 });
+  const reader = new lib.RecallClient({ sdkAppId: 1400000000, identifier: 'administrator', secretKey, baseUrl, maxRetries: 20, timeoutMs: 3000, maxRequestsPerSecond: 5000, maxInFlight: 4 });
   const recalled = new Set();
   const pages = [];
   for (let top = n; top >= 1; top -= 20) pages.push(top);
-  await Promise.all(pages.map(async (top) => {
-    const page = await reader.getGroupHistory({ groupId, beforeSeq: top, count: Math.min(20, top), withRecalled: true });
-    for (const m of page.messages) if (m.recalled && m.msgSeq <= top && m.msgSeq > top - 20) recalled.add(m.msgSeq);
+  // 16 pages at a time: each call is its own job, so concurrency is bounded here.
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < pages.length) {
+      const top = pages[next++];
+      const page = await reader.getGroupHistory({ groupId, beforeSeq: top, count: Math.min(20, top), withRecalled: true });
+      for (const m of page.messages) if (m.recalled && m.msgSeq <= top && m.msgSeq > top - 20) recalled.add(m.msgSeq);
+    }
   }));
   reader.free();
   return recalled;
