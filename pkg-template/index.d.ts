@@ -73,10 +73,12 @@ export class RecallError extends Error {
   /** The HTTP status, when there was an HTTP answer. */
   readonly httpStatus?: number;
   /**
-   * On a rejected `recallGroupMessages` (aborted, or nothing recalled because of an error that
-   * holds for the whole group): the full accounting, one outcome per MsgSeq.
+   * On a rejected `recallGroupMessages` (aborted before any request was sent): the full
+   * accounting, one outcome (`notSent`) per MsgSeq.
    */
   readonly report?: GroupRecallReport;
+  // `cause` (Error's own): the AbortSignal's `reason` (kind `aborted`, or `timeout` for
+  // `AbortSignal.timeout()`), or the error `fetch` threw (kind `network`).
 }
 
 export type Region = 'china' | 'singapore' | 'seoul' | 'tokyo' | 'frankfurt' | 'india' | 'usa' | 'jakarta';
@@ -113,6 +115,31 @@ export interface RecallClientBaseOptions {
    * expired) is re-signed and sent again once when the client holds `secretKey`.
    */
   maxRetries?: number | undefined;
+  /**
+   * After a bulk recall's signal fires: how long (ms, 0..=600000; default 2000) to keep waiting
+   * for requests already in flight and to look up messages in doubt before reporting them
+   * `unknown`. Nothing new is recalled after the abort.
+   */
+  abortGraceMs?: number | undefined;
+  /**
+   * Pacing from a cold start (a new client, or one idle for a second): start at this fraction of
+   * `maxRequestsPerSecond` (0.1..=1; default 0.85; 1 disables) and climb linearly to the full
+   * rate over `coldStartMs` (0..=60000; default 1000). Keeps connection set-up from bunching
+   * more than the limit into the server's first second; costs about 75 ms per cold start.
+   */
+  coldStartFactor?: number | undefined;
+  coldStartMs?: number | undefined;
+  /**
+   * After a rate-limit answer (60007...) the rate is halved, then climbs back linearly to the
+   * full rate over this many ms (1..=600000; default 5000).
+   */
+  rateLimitRecoveryMs?: number | undefined;
+  /**
+   * Called as each HTTP request starts (recalls, retries, look-ups, single calls), to see why a
+   * job took the time it did. The URL has its UserSig replaced by `REDACTED`; an exception the
+   * hook throws is ignored.
+   */
+  onRequest?: ((request: RequestInfo) => void) | undefined;
   /** The fetch to use; default the global fetch. */
   fetch?: FetchLike | undefined;
   /**
@@ -173,10 +200,31 @@ export type RecallClientOptions = RecallClientBaseOptions
   & (UserSigCredentials | SecretKeyCredentials)
   & (RegionEndpoint | BaseUrlEndpoint);
 
+/** One HTTP request as it starts (see `RecallClientOptions.onRequest`). */
+export interface RequestInfo {
+  /** The command path, e.g. "group_open_http_svc/group_msg_recall" ("…/group_msg_get_simple" for a look-up). */
+  api: string;
+  /** 0 for the first attempt, then 1, 2, ... (retries). */
+  attempt: number;
+  /** The request URL, UserSig redacted. */
+  url: string;
+}
+
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */
 export type MsgSeqInput = number | bigint | string;
 
-export interface RecallProgress { done: number; total: number; recalled: number; failed: number }
+/** Counts so far; `done` = recalled + failed + notSent + unknown. */
+export interface RecallProgress { done: number; total: number; recalled: number; failed: number; notSent: number; unknown: number }
+
+/**
+ * What became of one message:
+ * - `recalled`: confirmed by the service (its answer, or a look-up showing the message recalled);
+ * - `failed`: confirmed not recalled; `code` is the service's reason;
+ * - `notSent`: no request for it reached the service (aborted or stopped first, connection refused);
+ * - `unknown`: it may have been recalled and the service could not be asked (rare: the look-up
+ *   failed too, or the abort grace period ran out). Check it with `getGroupHistory({ withRecalled: true })`.
+ */
+export type RecallOutcome = 'recalled' | 'failed' | 'notSent' | 'unknown';
 
 export interface RecallGroupMessagesArgs {
   groupId: string;
@@ -191,30 +239,44 @@ export interface RecallGroupMessagesArgs {
 
 export interface MessageOutcome {
   msgSeq: number;
+  /** `outcome === 'recalled'`. */
   ok: boolean;
+  outcome: RecallOutcome;
   /**
    * 0 on success. Otherwise the service's RetCode for this message or the ErrorCode of its
    * request: 10030 the message does not exist (or was already recalled), 10031 beyond the
    * time allowed, 10032 cannot be recalled, 10033 the group type does not support recall,
    * 10007 / 10041 / 60010 no permission, 10010 the group is gone, 70001 UserSig expired, ...
    * Or our own: -1 the service did not report on the message, -2 aborted by the caller,
-   * -3 no answer (network, timeout, HTTP error; `message` says which).
+   * -3 no answer (network, timeout, HTTP error; `message` says which), -4 unknown
+   * (it may have been recalled and the service could not be asked; see `outcome`).
    */
   code: number;
   message: string;
+  /** Recall requests that carried this message (look-ups not counted). */
+  attempts: number;
 }
 
 export interface GroupRecallReport {
   groupId: string;
   /** Present when the call had a `topicId`. */
   topicId?: string;
-  /** Distinct MsgSeqs asked for. */
+  /** Distinct MsgSeqs asked for: recalled + failed + notSent + unknown. */
   requested: number;
   recalled: number;
   failed: number;
-  /** HTTP requests sent, retries included. */
+  notSent: number;
+  unknown: number;
+  /** HTTP requests sent: recalls (retries included) and look-ups. */
   requests: number;
+  /** Recall requests beyond each batch's first. */
   retries: number;
+  /** Look-ups (`group_msg_get_simple`) made to resolve messages in doubt. */
+  lookups: number;
+  /** The call's signal fired before the job finished. */
+  aborted: boolean;
+  /** An error that stopped the whole job (missing group, no permission, expired fixed UserSig...). */
+  error?: RecallError;
   /** One per distinct MsgSeq, in first-seen order. */
   results: MessageOutcome[];
 }

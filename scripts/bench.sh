@@ -16,3 +16,4 @@ node benches/bulk_recall.mjs
 # baselines, and the app-wide rate gate (added latency, three clients' aggregate rate).
 node benches/worker_webhook.mjs
 node benches/worker_rate_gate.mjs
+node benches/cold_recall.mjs

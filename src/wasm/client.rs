@@ -15,7 +15,7 @@ use super::boundary::{self, preserve, type_name, Int, MsgSeq, SdkAppId};
 use super::errors::{to_js, JsResult};
 use super::functions::to_plain_js;
 use super::transport::{in_browser, make_report, monotonic_ms, random_u32, run_job, wall_ms};
-use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Progress};
+use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Outcome, Progress, SeenMessage};
 use chat_recall_core::endpoint::{
     request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
 };
@@ -31,7 +31,7 @@ use chat_recall_core::requests::{
 use chat_recall_core::responses::{parse_c2c_withdraw, parse_group_recall, parse_sender_recall};
 use chat_recall_core::retry::RetryPolicy;
 use chat_recall_core::scheduler::{
-    default_max_in_flight, Action, JobConfig, SendRequest, SingleJob,
+    default_max_in_flight, Action, JobConfig, SendRequest, SingleJob, DEFAULT_ABORT_GRACE_MS,
 };
 use chat_recall_core::usersig;
 
@@ -61,6 +61,8 @@ struct ClientInner {
     /// The caller's `rateGate` (an object with `acquire(api, signal)`), or undefined. When
     /// set, driver.js awaits its permission before every fetch and the pacer stands aside.
     rate_gate: JsValue,
+    /// The caller's `onRequest` hook, or undefined.
+    on_request: JsValue,
     timeout_ms: f64,
     /// Per API: the UserSig the URL prefix was built with, and the prefix
     /// (`…&usersig=…&random=`); rebuilt only when the UserSig changes.
@@ -121,11 +123,19 @@ impl ClientInner {
 /// A job the driver can run: the core's state machine plus how to build and read requests.
 trait Drive {
     fn api(&self) -> Api;
+    /// The API `req` goes to (a bulk recall's look-ups go to `group_msg_get_simple`).
+    fn api_of(&self, _req: &SendRequest) -> Api {
+        self.api()
+    }
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action;
     /// Append the body of `req` to `out`.
     fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()>;
     fn on_answer(&mut self, request_id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32);
-    fn abort(&mut self);
+    /// The request certainly never reached the service (connection refused).
+    fn on_unsent(&mut self, request_id: u64, now: f64, e: RecallError, random: u32) {
+        self.on_answer(request_id, now, Err(e), random);
+    }
+    fn abort(&mut self, now: f64);
     /// Called after answers were fed; group jobs report progress here.
     fn after_answers(&mut self) {}
     /// Whether `after_answers` has anything to do (an `onProgress` callback).
@@ -191,12 +201,12 @@ impl Op {
 /// Run a job to completion: the loop documented in `core::scheduler`, with driver.js doing
 /// the I/O. `step` holds the job; it is emptied when the job is finished.
 fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) -> Promise {
-    let (fetch, gate, api, timeout_ms, progress) = (
+    let (fetch, gate, timeout_ms, progress, on_request) = (
         client.fetch.clone(),
         client.rate_gate.clone(),
-        job.api().path(),
         client.timeout_ms,
         job.reports_progress(),
+        client.on_request.clone(),
     );
     let mut state = Some((client, job));
     let step = Closure::<dyn FnMut(f64, f64, JsValue, JsValue) -> JsResult<JsValue>>::new(
@@ -227,18 +237,23 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
                     job.on_answer(n as u64, monotonic_ms(), Ok(answer), random_u32());
                 }
                 Op::Fail => {
-                    let kind = match a.as_string().as_deref() {
+                    let what = a.as_string();
+                    let kind = match what.as_deref() {
                         Some("timeout") => ErrorKind::Timeout,
                         Some("aborted") => ErrorKind::Aborted,
-                        Some("network") => ErrorKind::Network,
+                        Some("network" | "unsent") => ErrorKind::Network,
                         _ => ErrorKind::Protocol,
                     };
                     let e = RecallError::new(kind, b.as_string().unwrap_or_default())
                         .with_api(job.api().path());
-                    job.on_answer(n as u64, monotonic_ms(), Err(e), random_u32());
+                    if what.as_deref() == Some("unsent") {
+                        job.on_unsent(n as u64, monotonic_ms(), e, random_u32());
+                    } else {
+                        job.on_answer(n as u64, monotonic_ms(), Err(e), random_u32());
+                    }
                 }
                 Op::After => job.after_answers(),
-                Op::Abort => job.abort(),
+                Op::Abort => job.abort(monotonic_ms()),
                 Op::Finish => {}
             }
             Ok(JsValue::UNDEFINED)
@@ -249,22 +264,24 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
         &Op::table(),
         &fetch,
         &gate,
-        api,
         timeout_ms,
         &signal.unwrap_or(JsValue::UNDEFINED),
         progress,
+        &on_request,
     )
 }
 
-/// One POLL step: `"id url body"` to send (the URL has no spaces), a deadline (ms) to sleep
+/// One Poll step: `"id attempt url body"` to send (the URL has no spaces), a deadline (ms) to sleep
 /// until, null to wait for an answer, undefined when done, false when a request could not be
 /// built (poll again). One string: one crossing and one UTF-8 decode per request.
 fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
     match job.poll(now, &mut client.pacers.borrow_mut()) {
         Action::Send(req) => {
-            let api = job.api();
+            let api = job.api_of(&req);
             let mut out = String::with_capacity(640);
             out.push_str(&req.request_id.to_string());
+            out.push(' ');
+            out.push_str(&req.attempt.to_string());
             out.push(' ');
             let built = client.write_url(&mut out, api, req.resign).and_then(|()| {
                 out.push(' ');
@@ -305,10 +322,29 @@ impl Drive for GroupDrive {
     fn api(&self) -> Api {
         self.job.api()
     }
+    fn api_of(&self, req: &SendRequest) -> Api {
+        if req.lookup.is_some() {
+            Api::GroupMsgGetSimple
+        } else {
+            self.job.api()
+        }
+    }
     fn poll(&mut self, now: f64, pacers: &mut PacerSet) -> Action {
-        self.job.poll(now, pacers.get(Api::GroupMsgRecall))
+        self.job.poll(now, pacers)
     }
     fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()> {
+        if let Some(w) = req.lookup {
+            // A resolution look-up: the window's messages, recalled ones included.
+            let q = GroupHistoryQuery::new(
+                &self.group_id,
+                w.number,
+                Some(w.req_msg_seq),
+                true,
+                self.topic_id.as_deref(),
+            )?;
+            out.push_str(&q.body());
+            return Ok(());
+        }
         // The job only plans 1..=10 valid seqs per request; anything else gets the checks
         // (and the error) of a freshly built request.
         if req.msg_seqs.is_empty()
@@ -329,13 +365,31 @@ impl Drive for GroupDrive {
         Ok(())
     }
     fn on_answer(&mut self, id: u64, now: f64, answer: Result<(u16, Vec<u8>)>, random: u32) {
+        if GroupRecallJob::is_lookup(id) {
+            let seen = answer
+                .and_then(|(status, body)| parse_group_history(status, &body))
+                .map(|page| {
+                    page.messages
+                        .iter()
+                        .map(|m| SeenMessage {
+                            msg_seq: m.msg_seq,
+                            recalled: m.recalled,
+                        })
+                        .collect()
+                });
+            self.job.on_lookup_response(id, now, seen, random);
+            return;
+        }
         let parsed = answer
             .and_then(|(status, body)| parse_group_recall(status, &body))
             .map(|list| list.into_iter().map(|r| (r.msg_seq, r.ret_code)).collect());
         self.job.on_response(id, now, parsed, random);
     }
-    fn abort(&mut self) {
-        self.job.abort();
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        self.job.on_unsent(id, now, e, random);
+    }
+    fn abort(&mut self, now: f64) {
+        self.job.abort(now);
     }
     fn reports_progress(&self) -> bool {
         self.on_progress.is_some()
@@ -355,26 +409,23 @@ impl Drive for GroupDrive {
         } = *self;
         let report = job.finish();
         let js = report_js(&report, &group_id, topic_id.as_deref());
-        // Nothing recalled because of one job-wide error, or aborted: reject, with the
-        // full accounting attached as `error.report`.
-        let failure = if report.aborted {
-            Some(
-                RecallError::new(ErrorKind::Aborted, "the operation was aborted")
+        // The one rule: a call that sent anything resolves with its report (every message
+        // has its outcome there, whatever went wrong, and `report.error` holds a job-wide
+        // error); it rejects only when nothing was sent: invalid input (checked before the
+        // job), or an abort before the first request. The rejection still carries the
+        // accounting as `error.report`.
+        if report.aborted && report.requests == 0 {
+            let err = to_js(
+                &RecallError::new(ErrorKind::Aborted, "the operation was aborted")
                     .with_api(Api::GroupMsgRecall.path()),
-            )
-        } else if report.recalled == 0 {
-            report.job_error.clone()
-        } else {
-            None
-        };
-        match failure {
-            Some(e) => {
-                let err = to_js(&e);
-                let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
-                Err(err)
-            }
-            None => Ok(js),
+            );
+            let _ = js_sys::Reflect::set(&err, &"report".into(), &js);
+            return Err(err);
         }
+        if let Some(e) = &report.job_error {
+            let _ = js_sys::Reflect::set(&js, &"error".into(), &to_js(e));
+        }
+        Ok(js)
     }
 }
 
@@ -406,7 +457,7 @@ impl Drive for SingleDrive {
             random,
         );
     }
-    fn abort(&mut self) {
+    fn abort(&mut self, _now: f64) {
         self.job.abort();
     }
     fn finish(self: Box<Self>) -> JsResult<JsValue> {
@@ -416,11 +467,14 @@ impl Drive for SingleDrive {
 
 /// What an `onProgress` callback receives.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ProgressJs {
     done: u64,
     total: u64,
     recalled: u64,
     failed: u64,
+    not_sent: u64,
+    unknown: u64,
 }
 
 fn progress_js(p: &Progress) -> JsValue {
@@ -429,15 +483,18 @@ fn progress_js(p: &Progress) -> JsValue {
         total: p.total as u64,
         recalled: p.recalled as u64,
         failed: p.failed as u64,
+        not_sent: p.not_sent as u64,
+        unknown: p.unknown as u64,
     };
     boundary::to_js(&p, ErrorKind::Protocol).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> JsValue {
-    // The results cross as one flat f64 array (seq, code, message index * 2 + ok) and one
+    // The results cross as one flat f64 array (seq, code, message index * 2 + ok, outcome
+    // index, attempts) and one
     // small JSON array of the distinct messages; driver.js builds the objects. Far cheaper
     // than a JSON text of every result (written here, decoded and JSON.parsed there).
-    let mut data: Vec<f64> = Vec::with_capacity(r.results.len() * 3);
+    let mut data: Vec<f64> = Vec::with_capacity(r.results.len() * 5);
     let mut table: Vec<&str> = Vec::new();
     let mut last = 0;
     for x in &r.results {
@@ -459,6 +516,14 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
         data.push(x.msg_seq as f64);
         data.push(x.code as f64);
         data.push((i * 2 + x.ok as usize) as f64);
+        // Index into driver.js's OUTCOMES.
+        data.push(match x.outcome {
+            Outcome::Recalled => 0.0,
+            Outcome::Failed => 1.0,
+            Outcome::NotSent => 2.0,
+            Outcome::Unknown => 3.0,
+        });
+        data.push(x.attempts as f64);
     }
     let messages = serde_json::to_string(&table).unwrap_or_default();
     let topic = topic_id.map_or(JsValue::UNDEFINED, JsValue::from_str);
@@ -468,6 +533,10 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
         r.failed as f64,
         r.requests as f64,
         r.retries as f64,
+        r.not_sent as f64,
+        r.unknown as f64,
+        r.lookups as f64,
+        if r.aborted { 1.0 } else { 0.0 },
     ];
     make_report(group_id, &topic, &counts, &data, &messages)
 }
@@ -513,6 +582,12 @@ struct ClientOptions {
     /// Kept as the caller's object (its `acquire` may live on a prototype).
     #[serde(default, with = "preserve")]
     rate_gate: JsValue,
+    abort_grace_ms: Option<Int<0, 600_000>>,
+    cold_start_factor: Option<f64>,
+    cold_start_ms: Option<Int<0, 60_000>>,
+    rate_limit_recovery_ms: Option<Int<1, 600_000>>,
+    #[serde(default, with = "preserve")]
+    on_request: JsValue,
 }
 
 /// The pacer's ceiling when a `rateGate` decides when requests start.
@@ -614,32 +689,54 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
         .map(|n| n.0 as usize)
         .unwrap_or_else(|| default_max_in_flight(rate));
     let rate_gate = rate_gate(o.rate_gate)?;
+    let timeout_ms = o.timeout_ms.map_or(DEFAULT_TIMEOUT_MS, |n| n.0) as f64;
+    let abort_grace_ms = o
+        .abort_grace_ms
+        .map_or(DEFAULT_ABORT_GRACE_MS, |n| n.0 as f64);
     // An outside gate is the budget (shared with other clients); the own pacer must not
     // throttle on top of it, so it gets a ceiling no gate will reach.
-    let pacer_rate = if rate_gate.is_undefined() {
+    let mut pacing = PacerConfig::with_rate(if rate_gate.is_undefined() {
         rate
     } else {
         GATED_PACER_RATE
-    };
-    let timeout_ms = o.timeout_ms.map_or(DEFAULT_TIMEOUT_MS, |n| n.0) as f64;
+    });
+    if let Some(f) = o.cold_start_factor {
+        if !(f.is_finite() && (0.1..=1.0).contains(&f)) {
+            return Err(RecallError::invalid_input(
+                "coldStartFactor",
+                "must be a number in 0.1..=1",
+            ));
+        }
+        pacing.cold_start_factor = f;
+    }
+    if let Some(ms) = o.cold_start_ms {
+        pacing.cold_start_ms = ms.0 as f64;
+    }
+    if let Some(ms) = o.rate_limit_recovery_ms {
+        pacing.rate_limit_recovery_ms = ms.0 as f64;
+    }
     let mut retry = RetryPolicy::default();
     if let Some(n) = o.max_retries {
         retry.max_retries = n.0 as u32;
     }
     let fetch = boundary::function("fetch", o.fetch)?;
+    let on_request: JsValue =
+        boundary::function("onRequest", o.on_request)?.map_or(JsValue::UNDEFINED, Into::into);
     let can_resign = matches!(credentials, Credentials::Signed { .. });
     Ok(ClientInner {
         caller,
         base,
         credentials: RefCell::new(credentials),
-        pacers: RefCell::new(PacerSet::new(PacerConfig::with_rate(pacer_rate))),
+        pacers: RefCell::new(PacerSet::new(pacing)),
         job: JobConfig {
             max_in_flight,
             retry,
             can_resign,
+            abort_grace_ms,
         },
         fetch: fetch.map_or(JsValue::UNDEFINED, JsValue::from),
         rate_gate,
+        on_request,
         timeout_ms,
         url_prefixes: RefCell::new(Vec::new()),
     })

@@ -19,7 +19,10 @@
  * @typedef {(op: number, n: number, a?: unknown, b?: unknown) => unknown} Step
  * @typedef {[number, number, unknown, unknown]} Fed  [op, request id, a, b]
  * @typedef {{ acquire(api: string, signal?: AbortSignal): unknown }} RateGate  the caller's `rateGate`
- * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, controllers: Map<number, AbortController> }} Inbox
+ * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, abortSeen: boolean, done: boolean, controllers: Map<number, AbortController>, lastError: unknown }} Inbox
+ *   `aborted`: the caller's signal fired; `abortSeen`: the job was told (it then stops sending,
+ *   but answers to requests in flight are still awaited for its grace period); `done`: the job
+ *   is over and what is still in flight is cancelled; `lastError`: the last error fetch threw.
  */
 
 /**
@@ -38,7 +41,9 @@ function callMethod(target, name, ...args) {
 }
 
 /**
- * The message of a thrown JS value, for error texts.
+ * The message of a thrown JS value, for error texts: the most specific one. Node's fetch
+ * throws `TypeError('fetch failed')` with the real reason (`connect ECONNREFUSED ...`,
+ * `other side closed`) as its cause; say the reason, not "fetch failed" twice.
  * @param {any} e
  * @returns {string}
  */
@@ -48,11 +53,27 @@ function errorText(e) {
   try {
     if (typeof e.message === 'string') msg = e.message;
   } catch {}
-  let cause;
+  let cause = '';
   try {
     if (typeof e.cause.message === 'string') cause = e.cause.message;
+    if (!cause && typeof e.cause.code === 'string') cause = e.cause.code;
   } catch {}
-  return cause ? `${msg} (${cause})` : msg;
+  if (!cause) return msg || 'the request failed';
+  return msg && msg !== 'fetch failed' ? `${msg}: ${cause}` : cause;
+}
+
+/// Error codes (Node/undici) that mean the request never left: nothing can have been applied.
+const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(e) {
+  for (let x = e, depth = 0; x && depth < 4; x = x.cause, depth++) {
+    try {
+      if (typeof x.code === 'string' && UNSENT_CODES.has(x.code)) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** @param {Inbox} inbox */
@@ -69,7 +90,7 @@ function wakeUp(inbox) {
  * @param {unknown} deadline
  */
 async function wait(inbox, deadline) {
-  if (inbox.queue.length > 0 || inbox.aborted) return;
+  if (inbox.queue.length > 0 || (inbox.aborted && !inbox.abortSeen)) return;
   const woken = new Promise((resolve) => {
     inbox.wake = resolve;
   });
@@ -87,7 +108,6 @@ async function wait(inbox, deadline) {
  * @param {Inbox} inbox
  * @param {Function | undefined} fetchFn
  * @param {RateGate | undefined} gate the caller's rateGate: its permission comes first; the timeout starts after it
- * @param {string} api the command path passed to the gate
  * @param {number} timeoutMs
  * @param {number} id
  * @param {string} url
@@ -95,12 +115,12 @@ async function wait(inbox, deadline) {
  * @param {AbortSignal} signal
  * @returns {Promise<Fed>}
  */
-async function post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, signal) {
+async function post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, signal) {
   const { Answer: ANSWER, Fail: FAIL } = ops;
   await null; // start on a later microtask, as a spawned task would
   if (gate !== undefined) {
     try {
-      await gate.acquire(api, signal);
+      await gate.acquire(apiOf(url), signal);
     } catch (e) {
       if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
       return [FAIL, id, 'network', `rateGate.acquire failed: ${errorText(e)}`];
@@ -117,8 +137,9 @@ async function post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, si
   /** @param {unknown} e @returns {Fed} */
   const failed = (e) => {
     if (timedOut) return [FAIL, id, 'timeout', `no answer within ${Math.trunc(timeoutMs)} ms`];
-    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
-    return [FAIL, id, 'network', `fetch failed: ${errorText(e)}`];
+    if (inbox.done) return [FAIL, id, 'aborted', 'the operation was aborted'];
+    if (e !== undefined && e !== null) inbox.lastError = e;
+    return [FAIL, id, neverSent(e) ? 'unsent' : 'network', errorText(e)];
   };
   try {
     /** @type {any} */
@@ -159,16 +180,16 @@ async function post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, si
  * @param {Ops} ops the operation numbers, from `client::Op`
  * @param {Function | undefined} fetchFn the caller's fetch, or undefined for the global one
  * @param {RateGate | undefined} gate the caller's rateGate, or undefined
- * @param {string} api the command path passed to the gate
  * @param {number} timeoutMs per attempt
  * @param {any} signal the caller's AbortSignal, or undefined
  * @param {boolean} progress whether to call the After step after answers were fed
+ * @param {Function | undefined} onRequest the client's `onRequest` hook, or undefined
  */
-export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, progress) {
+export async function runJob(step, ops, fetchFn, gate, timeoutMs, signal, progress, onRequest) {
   await null; // start on a later microtask, as a spawned task would
   const { Poll: POLL, After: AFTER, Abort: ABORT, Finish: FINISH } = ops;
   /** @type {Inbox} */
-  const inbox = { queue: [], wake: null, aborted: false, controllers: new Map() };
+  const inbox = { queue: [], wake: null, aborted: false, abortSeen: false, done: false, controllers: new Map(), lastError: undefined };
   const onAbort = () => {
     inbox.aborted = true;
     wakeUp(inbox);
@@ -187,7 +208,6 @@ export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, p
     }
   }
   try {
-    let abortSeen = false;
     for (;;) {
       let fed = false;
       while (inbox.queue.length > 0) {
@@ -196,24 +216,25 @@ export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, p
         fed = true;
       }
       if (fed && progress) step(AFTER, 0);
-      if (inbox.aborted && !abortSeen) {
-        abortSeen = true;
+      if (inbox.aborted && !inbox.abortSeen) {
+        inbox.abortSeen = true;
         step(ABORT, 0);
-        for (const c of inbox.controllers.values()) c.abort();
-        inbox.controllers.clear();
       }
       const action = step(POLL, performance.now());
       if (action === undefined) break;
       if (action === false) continue;
       if (typeof action === 'string') {
         const i = action.indexOf(' ');
-        const j = action.indexOf(' ', i + 1);
+        const k = action.indexOf(' ', i + 1);
+        const j = action.indexOf(' ', k + 1);
         const id = Number(action.slice(0, i));
-        const url = action.slice(i + 1, j);
+        const attempt = Number(action.slice(i + 1, k));
+        const url = action.slice(k + 1, j);
         const body = action.slice(j + 1);
+        if (typeof onRequest === 'function') report(onRequest, url, attempt);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
-        post(ops, inbox, fetchFn, gate, api, timeoutMs, id, url, body, controller.signal).then((c) => {
+        post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, controller.signal).then((c) => {
           inbox.controllers.delete(id);
           inbox.queue.push(c);
           wakeUp(inbox);
@@ -223,15 +244,77 @@ export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, p
       await wait(inbox, action);
     }
   } finally {
+    inbox.done = true;
+    for (const c of inbox.controllers.values()) c.abort();
+    inbox.controllers.clear();
     if (listening) callMethod(signal, 'removeEventListener', 'abort', onAbort);
   }
-  return step(FINISH, 0);
+  try {
+    return step(FINISH, 0);
+  } catch (e) {
+    throw explain(e, signal, inbox);
+  }
+}
+
+/// `cause` as `new Error(msg, { cause })` makes it: own, non-enumerable.
+function setCause(e, cause) {
+  Object.defineProperty(e, 'cause', { value: cause, writable: true, configurable: true, enumerable: false });
+}
+
+/// Give a rejection its origin: an abort says why the signal fired (`AbortSignal.timeout()`
+/// -> kind `timeout`), and both keep the original as `cause`; so does a network error.
+function explain(e, signal, inbox) {
+  if (e === null || typeof e !== 'object') return e;
+  try {
+    if (e.kind === 'aborted' && signal !== undefined) {
+      const reason = signal.reason;
+      if (reason !== undefined) {
+        if (reason !== null && typeof reason === 'object' && reason.name === 'TimeoutError') {
+          e.kind = 'timeout';
+          e.info = typeof reason.message === 'string' && reason.message ? reason.message : 'the signal timed out';
+          e.message = `timeout${e.api ? ` (${e.api})` : ''}: ${e.info}`;
+        }
+        setCause(e, reason);
+      }
+    } else if ((e.kind === 'network' || e.kind === 'timeout') && e.cause === undefined && inbox.lastError !== undefined) {
+      setCause(e, inbox.lastError);
+    }
+  } catch {}
+  return e;
 }
 
 /**
+ * The command path of a request URL ("group_open_http_svc/group_msg_recall"): what the rate
+ * gate and the `onRequest` hook are told (a look-up goes to `group_msg_get_simple`).
+ * @param {string} url
+ */
+function apiOf(url) {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const at = path.indexOf('/v4/');
+  return at < 0 ? path : path.slice(at + 4);
+}
+
+/// The URL with its UserSig replaced: what hooks and logs may see.
+export function redactUrl(url) {
+  return url.replace(/([?&]usersig=)[^&]*/i, '$1REDACTED');
+}
+
+/// Tell the caller's `onRequest` hook about a request about to start. A throwing hook must
+/// not break the job; the UserSig never reaches it.
+function report(onRequest, url, attempt) {
+  try {
+    onRequest({ api: apiOf(url), attempt, url: redactUrl(url) });
+  } catch {}
+}
+
+const OUTCOMES = ['recalled', 'failed', 'notSent', 'unknown'];
+
+/**
  * A group recall's report (see `report_js` in client.rs): `counts` is [requested, recalled,
- * failed, requests, retries]; `results` holds (msgSeq, code, message index * 2 + ok) triples
- * and is a view of wasm memory, read before anything else runs.
+ * failed, requests, retries, notSent, unknown, lookups, aborted (0/1)]; `results` holds
+ * (msgSeq, code, message index * 2 + ok, outcome index, attempts) tuples and is a view of wasm
+ * memory, read before anything else runs.
  * @param {string} groupId
  * @param {string | undefined} topicId
  * @param {Float64Array} counts
@@ -241,14 +324,20 @@ export async function runJob(step, ops, fetchFn, gate, api, timeoutMs, signal, p
 export function makeReport(groupId, topicId, counts, results, messagesJson) {
   const messages = JSON.parse(messagesJson);
   const list = [];
-  for (let j = 0; j < results.length; j += 3) {
+  for (let j = 0; j < results.length; j += 5) {
     const m = results[j + 2];
-    list.push({ msgSeq: results[j], ok: (m & 1) === 1, code: results[j + 1], message: messages[m >> 1] });
+    list.push({
+      msgSeq: results[j],
+      ok: (m & 1) === 1,
+      outcome: OUTCOMES[results[j + 3]],
+      code: results[j + 1],
+      message: messages[m >> 1],
+      attempts: results[j + 4],
+    });
   }
-  const [requested, recalled, failed, requests, retries] = counts;
-  return topicId === undefined
-    ? { groupId, requested, recalled, failed, requests, retries, results: list }
-    : { groupId, topicId, requested, recalled, failed, requests, retries, results: list };
+  const [requested, recalled, failed, requests, retries, notSent, unknown, lookups, aborted] = counts;
+  const report = topicId === undefined ? { groupId } : { groupId, topicId };
+  return Object.assign(report, { requested, recalled, failed, notSent, unknown, requests, retries, lookups, aborted: aborted === 1, results: list });
 }
 
 /**

@@ -17,16 +17,17 @@ extern "C" {
     /// done; resolves with what the final step returns, rejects with what it throws.
     /// `progress`: call the After step after answers were fed (an `onProgress` callback).
     #[wasm_bindgen(js_name = runJob)]
-    /// `gate`: the caller's `rateGate` or undefined; `api`: the command path passed to it.
+    /// `gate`: the caller's `rateGate` or undefined (asked with each request's command path);
+    /// `on_request`: the client's `onRequest` hook or undefined.
     pub fn run_job(
         step: JsValue,
         ops: &JsValue,
         fetch: &JsValue,
         gate: &JsValue,
-        api: &str,
         timeout_ms: f64,
         signal: &JsValue,
         progress: bool,
+        on_request: &JsValue,
     ) -> Promise;
 
     /// A page or a browser worker (not Node, Deno or Cloudflare Workers): no secret key here.

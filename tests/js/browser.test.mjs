@@ -93,8 +93,8 @@ test('RecallClient in headless Chromium against the emulator', async () => {
     assert.equal(result.report.requested, 21);
     assert.equal(result.report.recalled, 20);
     assert.equal(result.report.requests, 3);
-    assert.deepEqual(result.report.results.at(-1), { msgSeq: 999999, ok: false, code: 10030, message: 'the message does not exist' });
-    assert.deepEqual(result.progress.at(-1), { done: 21, total: 21, recalled: 20, failed: 1 });
+    assert.deepEqual(result.report.results.at(-1), { msgSeq: 999999, ok: false, outcome: 'failed', code: 10030, message: 'the message does not exist', attempts: 1 });
+    assert.deepEqual(result.progress.at(-1), { done: 21, total: 21, recalled: 20, failed: 1, notSent: 0, unknown: 0 });
     assert.equal(result.recalledMarks, 20);
     assert.equal(result.refused.isRecallError, true);
     assert.equal(result.refused.kind, 'invalid_input');

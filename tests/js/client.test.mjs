@@ -45,7 +45,9 @@ test('1,000 MsgSeqs become 100 requests of at most 10, each with a valid UserSig
     assert.equal(r.requests, 100);
     assert.deepEqual(r.results.map((x) => x.msgSeq), range(1, 1000));
     assert.ok(r.results.every((x) => x.ok && x.code === 0));
-    assert.deepEqual(progress.at(-1), { done: 1000, total: 1000, recalled: 1000, failed: 0 });
+    assert.deepEqual(progress.at(-1), { done: 1000, total: 1000, recalled: 1000, failed: 0, notSent: 0, unknown: 0 });
+    assert.ok(r.results.every((x) => x.outcome === 'recalled' && x.attempts === 1));
+    assert.deepEqual([r.notSent, r.unknown, r.lookups, r.retries, r.aborted], [0, 0, 0, 0, false]);
     assert.ok(progress.length >= 2);
   } finally { await srv.close(); }
 });
@@ -90,18 +92,26 @@ test('502s, 10002s, dropped connections and timeouts are retried; every message 
   } finally { await srv.close(); }
 });
 
-test('partial failures, duplicate, out-of-order and missing RecallRetList entries', async () => {
-  const srv = await startScriptedServer(() => ({ json: {
-    ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '',
-    RecallRetList: [{ MsgSeq: 4, RetCode: 10031 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 2, RetCode: 10030 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 99, RetCode: 0 }],
-  } }));
+test('partial failures, duplicate, out-of-order and missing RecallRetList entries; a left-out seq is looked up', async () => {
+  const srv = await startScriptedServer((c) => c.api === 'group_open_http_svc/group_msg_get_simple'
+    ? { json: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '', GroupId: 'g', IsFinished: 1, RspMsgList: [
+      { From_Account: 'a', IsPlaceMsg: 0, MsgSeq: 3, MsgRandom: 1, MsgTimeStamp: 2, MsgPriority: 1, MsgBody: [] },
+    ] } }
+    : { json: {
+      ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '',
+      RecallRetList: [{ MsgSeq: 4, RetCode: 10031 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 2, RetCode: 10030 }, { MsgSeq: 1, RetCode: 0 }, { MsgSeq: 99, RetCode: 0 }],
+    } });
   try {
     const r = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [1, 2, 3, 4] });
-    assert.deepEqual(r.results.map(({ msgSeq, ok, code }) => [msgSeq, ok, code]), [[1, true, 0], [2, false, 10030], [3, false, -1], [4, false, 10031]]);
+    assert.deepEqual(r.results.map(({ msgSeq, ok, code, outcome }) => [msgSeq, ok, code, outcome]),
+      [[1, true, 0, 'recalled'], [2, false, 10030, 'failed'], [3, false, -1, 'failed'], [4, false, 10031, 'failed']]);
     assert.match(r.results[2].message, /not reported/);
     assert.equal(r.recalled, 1);
     assert.equal(r.failed, 3);
-    assert.equal(srv.calls.length, 1);
+    // One recall, then one look-up for seq 3 (the service left it out: it is there, not recalled).
+    assert.equal(srv.calls.length, 2);
+    assert.deepEqual([r.requests, r.lookups], [2, 1]);
+    assert.deepEqual(srv.calls[1].body, { GroupId: 'g', ReqMsgNumber: 1, ReqMsgSeq: 3, WithRecalledMsg: 1 });
   } finally { await srv.close(); }
 });
 
@@ -124,28 +134,34 @@ test('no one-second window exceeds the configured rate, as the server counts arr
   } finally { await emu.stop(); }
 });
 
-test('abort stops sending; the promise rejects with aborted and the report accounts for every message', async () => {
+test('abort stops sending; requests in flight are still answered within the grace period; the report accounts for every message', async () => {
   const srv = await startScriptedServer(async (c) => { await new Promise((r) => setTimeout(r, 20)); return recallAll(c.body); });
   try {
     const ac = new AbortController();
+    let sentAtAbort = 0;
     const p = client(srv.baseUrl, { maxRequestsPerSecond: 50 }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 2000), signal: ac.signal });
-    setTimeout(() => ac.abort(), 250);
-    const e = await p.then(() => assert.fail('should reject'), (e) => e);
-    assert.ok(e instanceof RecallError);
-    assert.equal(e.kind, 'aborted');
-    const sentAtAbort = srv.calls.length;
+    setTimeout(() => { sentAtAbort = srv.calls.length; ac.abort(); }, 250);
+    // Something was sent, so the call resolves with its report (the one rule).
+    const r = await p;
     assert.ok(sentAtAbort > 3 && sentAtAbort < 30, `${sentAtAbort}`);
-    const r = e.report;
+    assert.equal(r.aborted, true);
     assert.equal(r.requested, 2000);
     assert.equal(r.results.length, 2000);
-    assert.equal(r.recalled + r.failed, 2000);
-    assert.ok(r.results.filter((x) => x.code === -2).length >= 2000 - sentAtAbort * 10);
+    assert.equal(r.recalled + r.failed + r.notSent + r.unknown, 2000);
+    // Everything that left was answered (20 ms) within the grace period: recalled, not "aborted".
+    assert.equal(r.recalled, r.requests * 10);
+    assert.equal(r.unknown, 0);
+    assert.equal(r.notSent, 2000 - r.recalled);
+    assert.ok(r.results.filter((x) => x.outcome === 'notSent').every((x) => x.code === -2 && x.attempts === 0));
     await new Promise((res) => setTimeout(res, 300));
-    assert.equal(srv.calls.length, sentAtAbort, 'nothing is sent after abort');
-    // An already-aborted signal sends nothing.
+    assert.equal(srv.calls.length, r.requests, 'nothing is sent after abort');
+    assert.ok(r.requests <= sentAtAbort + 1);
+    // An already-aborted signal sends nothing: that rejects.
     const before = srv.calls.length;
     const e2 = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: [1], signal: AbortSignal.abort() }).catch((x) => x);
+    assert.ok(e2 instanceof RecallError);
     assert.equal(e2.kind, 'aborted');
+    assert.equal(e2.report.notSent, 1);
     const e3 = await client(srv.baseUrl).recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2_3', signal: AbortSignal.abort() }).catch((x) => x);
     assert.equal(e3.kind, 'aborted');
     assert.equal(srv.calls.length, before);
@@ -233,10 +249,13 @@ test('an expired UserSig (70001) is re-signed once and retried when a secret key
     // With a fixed userSig there is nothing to renew: the error is reported.
     n = 0;
     const fixed = new RecallClient({ sdkAppId: APP, identifier: 'administrator', userSig: 'given', baseUrl: srv.baseUrl });
-    const e = await fixed.recallGroupMessages({ groupId: 'g', msgSeqs: [1] }).catch((x) => x);
+    const fr = await fixed.recallGroupMessages({ groupId: 'g', msgSeqs: [1] });
+    const e = fr.error;
     assert.ok(e instanceof RecallError);
     assert.equal(e.kind, 'auth');
     assert.equal(e.code, 70001);
+    assert.equal(e.retryable, false, 'the same call cannot succeed with the same UserSig');
+    assert.deepEqual(fr.results.map(({ outcome, code }) => [outcome, code]), [['failed', 70001]]);
     assert.equal(srv.calls.at(-1).query.get('usersig'), 'given');
   } finally { await srv.close(); }
 });
@@ -244,7 +263,9 @@ test('an expired UserSig (70001) is re-signed once and retried when a secret key
 test('permanent errors are not retried; a missing group stops the job after the requests already in flight', async () => {
   const srv = await startScriptedServer(() => ({ json: { ActionStatus: 'FAIL', ErrorCode: 10010, ErrorInfo: 'group gone' } }));
   try {
-    const e = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 500) }).catch((x) => x);
+    const report = await client(srv.baseUrl).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 500) });
+    const e = report.error;
+    e.report = report;
     assert.ok(e instanceof RecallError);
     assert.equal(e.kind, 'not_found');
     assert.equal(e.code, 10010);
@@ -257,6 +278,9 @@ test('permanent errors are not retried; a missing group stops the job after the 
     assert.equal(e.report.requests, srv.calls.length);
     assert.equal(e.report.results.length, 500);
     assert.ok(e.report.results.every((x) => !x.ok && x.code === 10010));
+    // Those sent failed; the rest were never sent.
+    assert.equal(report.failed, srv.calls.length * 10);
+    assert.equal(report.notSent, 500 - report.failed);
   } finally { await srv.close(); }
 });
 

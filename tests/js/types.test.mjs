@@ -37,13 +37,14 @@ const ALIASES = {
   RecallErrorKind: ['invalid_input', 'auth', 'permission', 'not_found', 'rate_limited', 'server', 'network', 'timeout', 'aborted', 'protocol'],
   OptPlatform: ['RESTAPI', 'Web', 'Android', 'iOS', 'Windows', 'Mac', 'iPad', 'Unknown'],
   Region: ['china', 'singapore', 'seoul', 'tokyo', 'frankfurt', 'india', 'usa', 'jakarta'],
+  RecallOutcome: ['recalled', 'failed', 'notSent', 'unknown'],
 };
 
 /** What the package returns. `base: 'Error'`: only the keys beyond Error's (plus `name`). */
 const SHAPES = {
-  GroupRecallReport: { groupId: 'string', 'topicId?': 'string', requested: 'number', recalled: 'number', failed: 'number', requests: 'number', retries: 'number', results: 'MessageOutcome[]' },
-  MessageOutcome: { msgSeq: 'number', ok: 'boolean', code: 'number', message: 'string' },
-  RecallProgress: { done: 'number', total: 'number', recalled: 'number', failed: 'number' },
+  GroupRecallReport: { groupId: 'string', 'topicId?': 'string', requested: 'number', recalled: 'number', failed: 'number', notSent: 'number', unknown: 'number', requests: 'number', retries: 'number', lookups: 'number', aborted: 'boolean', 'error?': 'RecallError', results: 'MessageOutcome[]' },
+  MessageOutcome: { msgSeq: 'number', ok: 'boolean', outcome: 'RecallOutcome', code: 'number', message: 'string', attempts: 'number' },
+  RecallProgress: { done: 'number', total: 'number', recalled: 'number', failed: 'number', notSent: 'number', unknown: 'number' },
   C2CRecallResult: { alreadyRecalled: 'boolean' },
   SenderRecallResult: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string' },
   // dx: purgeSender's report is recallGroupMessages' plus these keys (base: a SHAPES name).
@@ -51,6 +52,7 @@ const SHAPES = {
   PurgeScanStats: { pages: 'number', messages: 'number' },
   PurgeScanProgress: { phase: "'scan'", pages: 'number', messages: 'number', found: 'number' },
   PurgeRecallProgress: { base: 'RecallProgress', phase: "'recall'" },
+  RequestInfo: { api: 'string', attempt: 'number', url: 'string' },
   GroupHistoryPage: { messages: 'GroupMessage[]', isFinished: 'boolean', 'nextBeforeSeq?': 'number', rangeComplete: 'boolean' },
   GroupMessage: { fromAccount: 'string', msgSeq: 'number', msgRandom: 'number', msgTimeStamp: 'number', isPlaceMsg: 'number', isSystemMsg: 'boolean', msgPriority: 'number', recalled: 'boolean', msgBody: 'unknown' },
   C2CHistoryPage: { messages: 'C2CMessage[]', complete: 'boolean', 'lastMsgKey?': 'string', 'lastMsgTime?': 'number' },
@@ -63,7 +65,7 @@ const SHAPES = {
 
 /** What the package reads from the objects it is given. */
 const INPUTS = {
-  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'fetch?': 'FetchLike', 'rateGate?': 'RateGate' },
+  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'abortGraceMs?': 'number', 'coldStartFactor?': 'number', 'coldStartMs?': 'number', 'rateLimitRecoveryMs?': 'number', 'onRequest?': '(request: RequestInfo) => void', 'fetch?': 'FetchLike', 'rateGate?': 'RateGate' },
   RecallGroupMessagesArgs: { groupId: 'string', msgSeqs: '(Iterable<MsgSeqInput> | ArrayLike<MsgSeqInput>) & object', 'topicId?': 'string', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: RecallProgress) => void' },
   RecallGroupMessagesBySenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'signal?': 'AbortSignalLike' },
   PurgeSenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'since?': 'number', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: PurgeProgress) => void' },
@@ -626,10 +628,12 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     sample('UserSigInfo', lib.verifyUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', userSig: lib.generateUserSig({ sdkAppId: APP, secretKey: KEY, identifier: 'administrator', expireSeconds: 60 }) }), 'verifyUserSig');
 
     let fetches = 0;
+    const requestInfos = [];
     const client = new lib.RecallClient(recording({
       sdkAppId: APP, identifier: 'administrator', userSig, secretKey: KEY, userSigTtlSeconds: 3600, region: undefined,
-      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2, rateGate: undefined,
+      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2, rateGate: undefined, abortGraceMs: undefined, coldStartFactor: undefined, coldStartMs: undefined, rateLimitRecoveryMs: undefined,
       fetch: (url, init) => { fetches++; return fetch(url, init); },
+      onRequest: (info) => { if (requestInfos.length < 3) sample('RequestInfo', info, 'onRequest'); requestInfos.push(info); },
     }, readsOf('RecallClientOptions')));
 
     const page = await client.getGroupHistory(recording({ groupId: 'demo-public', count: 5, beforeSeq: undefined, topicId: undefined, withRecalled: false, signal: new AbortController().signal }, readsOf('GetGroupHistoryArgs')));
@@ -686,8 +690,11 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     await catching('RecallError: unknown group', () => client.getGroupHistory({ groupId: 'no-such-group' }));
     const badSig = new lib.RecallClient({ sdkAppId: APP, identifier: 'administrator', userSig: 'not-a-usersig', baseUrl: emu.baseUrl, maxRetries: 0 });
     await catching('RecallError: bad UserSig', () => badSig.getGroupHistory({ groupId: 'demo-public' }));
-    const whole = await catching('RecallError: group-wide failure with report', () => client.recallGroupMessages({ groupId: 'no-such-group', msgSeqs: [1, 2] }));
-    assert.equal(whole.report?.requested, 2);
+    // A group-wide error resolves with the report (something was sent); the error is on it.
+    const whole = await client.recallGroupMessages({ groupId: 'no-such-group', msgSeqs: [1, 2] });
+    sample('GroupRecallReport', whole, 'recallGroupMessages (group-wide failure)');
+    assert.equal(whole.requested, 2);
+    assert.ok(whole.error instanceof lib.RecallError);
     const ac = new AbortController(); ac.abort();
     const aborted = await catching('RecallError: aborted', () => client.recallGroupMessages({ groupId: 'demo-public', msgSeqs: [1], signal: ac.signal }));
     assert.equal(aborted.kind, 'aborted');
@@ -699,6 +706,8 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     client.free();
     badSig.free();
     assert.ok(fetches > 0, 'the fetch option was used');
+    assert.equal(requestInfos.length, fetches, 'onRequest sees every request');
+    assert.ok(requestInfos.every((i) => !i.url.includes(userSig) && /usersig=REDACTED/.test(i.url)), 'no UserSig reaches the hook');
 
     // Webhooks of both kinds, as the emulator signs them; and one built here with every option.
     const t0 = Date.now();

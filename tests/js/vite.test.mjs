@@ -174,8 +174,8 @@ function checkResult({ result, wasm, problems }, where) {
   assert.equal(result.report.recalled, 5);
   assert.equal(result.report.failed, 1);
   assert.equal(result.report.requests, 1);
-  assert.deepEqual(result.report.results.at(-1), { msgSeq: 999999, ok: false, code: 10030, message: 'the message does not exist' });
-  assert.deepEqual(result.lastProgress, { done: 6, total: 6, recalled: 5, failed: 1 });
+  assert.deepEqual(result.report.results.at(-1), { msgSeq: 999999, ok: false, outcome: 'failed', code: 10030, message: 'the message does not exist', attempts: 1 });
+  assert.deepEqual(result.lastProgress, { done: 6, total: 6, recalled: 5, failed: 1, notSent: 0, unknown: 0 });
   for (const seq of result.seqs) assert.ok(result.recalledAfter.includes(seq), `${where}: ${seq} is not marked recalled`);
   for (const [name, e, kind] of [['invalid', result.invalid, 'invalid_input'], ['notFound', result.notFound, 'not_found'], ['aborted', result.aborted, 'aborted'], ['secret', result.secret, 'invalid_input']]) {
     assert.equal(e.threw, true, `${where}: ${name} did not throw`);

@@ -141,8 +141,8 @@ test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallCl
       assert.equal(report.requests, Math.ceil((seqs.length + 1) / 10));
       assert.deepEqual(report.results.map((x) => x.msgSeq), [...seqs, 999999]);
       assert.ok(report.results.slice(0, -1).every((x) => x.ok && x.code === 0));
-      assert.deepEqual(report.results.at(-1), { msgSeq: 999999, ok: false, code: 10030, message: 'the message does not exist' });
-      assert.deepEqual(progress.at(-1), { done: seqs.length + 1, total: seqs.length + 1, recalled: seqs.length, failed: 1 });
+      assert.deepEqual(report.results.at(-1), { msgSeq: 999999, ok: false, outcome: 'failed', code: 10030, message: 'the message does not exist', attempts: 1 });
+      assert.deepEqual(progress.at(-1), { done: seqs.length + 1, total: seqs.length + 1, recalled: seqs.length, failed: 1, notSent: 0, unknown: 0 });
       assert.equal(recalledMarks, seqs.length);
     });
 

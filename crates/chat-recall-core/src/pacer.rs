@@ -26,7 +26,19 @@
 //! which then recovers linearly to the full rate over `rate_limit_recovery_ms`. A burst of
 //! such answers (every in-flight request sees the same full window) counts as one event: the
 //! rate is cut at most once per second. Someone else sharing the SDKAppID's quota is the usual
-//! cause; this keeps us from repeating the burst.
+//! cause; this keeps us from repeating the burst. This is AIMD: a multiplicative decrease
+//! (halving, down to a tenth at most) and an additive increase (a straight line back to the
+//! ceiling), so one rejection costs a short dip, not the rest of the job.
+//!
+//! **Cold start.** Even spacing at the client does not mean even arrivals at the server when a
+//! process (or a pacer idle for a second) starts: the first requests also pay for connection
+//! set-up and lazy runtime initialisation, arrive late and bunched, and the paced stream that
+//! follows lands in the same server second (seen: 201 arrivals in one second from a fresh
+//! process). So a cold pacer starts at `cold_start_factor` of the ceiling and climbs linearly to
+//! the full rate over `cold_start_ms`: the first server second then holds about
+//! `(1 + cold_start_factor) / 2` of the ceiling, which leaves room for that much start-up delay
+//! (with the defaults, 7.5% of a second: ~75 ms) at a cost of the same
+//! `(1 - cold_start_factor) * cold_start_ms / 2` ms (75 ms by default) per cold start.
 
 use super::endpoint::Api;
 use super::error::{ErrorKind, RecallError};
@@ -41,6 +53,13 @@ pub const DEFAULT_TOLERANCE_MS: f64 = 4.0;
 pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 250.0;
 /// Time for the halved rate to climb back to the full rate.
 pub const DEFAULT_RATE_LIMIT_RECOVERY_MS: f64 = 5_000.0;
+/// Rate fraction of a cold pacer (first start, or the first after a second without starts).
+pub const DEFAULT_COLD_START_FACTOR: f64 = 0.85;
+/// Time for a cold pacer to climb to the full rate.
+pub const DEFAULT_COLD_START_MS: f64 = 1_000.0;
+/// A pacer without a start for this long is cold again (the server's window has emptied and
+/// connections may have been closed).
+const COLD_AFTER_IDLE_MS: f64 = 1_000.0;
 /// The rate never drops below this fraction of the configured rate after cuts.
 const MIN_RATE_FACTOR: f64 = 0.1;
 /// Rate cuts at most once per this many ms (one server window).
@@ -61,6 +80,10 @@ pub struct PacerConfig {
     pub rate_limit_pause_ms: f64,
     /// Recovery from a rate cut, ms (default 5000, clamped to 1..=600000).
     pub rate_limit_recovery_ms: f64,
+    /// Rate fraction at a cold start (default 0.85, clamped to 0.1..=1; 1 disables the ramp).
+    pub cold_start_factor: f64,
+    /// Time for the cold-start ramp to reach the full rate, ms (default 1000, 0..=60000).
+    pub cold_start_ms: f64,
 }
 
 impl Default for PacerConfig {
@@ -71,6 +94,8 @@ impl Default for PacerConfig {
             tolerance_ms: DEFAULT_TOLERANCE_MS,
             rate_limit_pause_ms: DEFAULT_RATE_LIMIT_PAUSE_MS,
             rate_limit_recovery_ms: DEFAULT_RATE_LIMIT_RECOVERY_MS,
+            cold_start_factor: DEFAULT_COLD_START_FACTOR,
+            cold_start_ms: DEFAULT_COLD_START_MS,
         }
     }
 }
@@ -125,6 +150,12 @@ pub struct Pacer {
     tolerance_ms: f64,
     pause_ms: f64,
     recovery_ms: f64,
+    cold_factor: f64,
+    cold_ms: f64,
+    /// When the current warm period began (the first start after a cold spell).
+    warm_since: f64,
+    /// The last granted start.
+    last_start: f64,
     /// When the next start is due at even spacing; `None` before the first start.
     tat: Option<f64>,
     paused_until: f64,
@@ -180,6 +211,15 @@ impl Pacer {
                 600_000.0,
                 DEFAULT_RATE_LIMIT_RECOVERY_MS,
             ),
+            cold_factor: clamp_or(
+                cfg.cold_start_factor,
+                MIN_RATE_FACTOR,
+                1.0,
+                DEFAULT_COLD_START_FACTOR,
+            ),
+            cold_ms: clamp_or(cfg.cold_start_ms, 0.0, 60_000.0, DEFAULT_COLD_START_MS),
+            warm_since: f64::NEG_INFINITY,
+            last_start: f64::NEG_INFINITY,
             tat: None,
             paused_until: f64::NEG_INFINITY,
             cut: None,
@@ -224,8 +264,25 @@ impl Pacer {
         now
     }
 
-    /// Fraction of the full rate allowed at `now` (1 unless recovering from a cut).
+    /// Fraction of the full rate allowed at `now`: 1 unless warming up from a cold start or
+    /// recovering from a cut (then the smaller of the two).
     pub fn rate_factor(&self, now: f64) -> f64 {
+        self.cut_factor(now).min(self.warm_factor(now))
+    }
+
+    /// The cold-start ramp at `now` (1 once warm).
+    fn warm_factor(&self, now: f64) -> f64 {
+        if self.cold_factor >= 1.0 || self.cold_ms <= 0.0 {
+            return 1.0;
+        }
+        let progress = clamp((now - self.warm_since) / self.cold_ms, 0.0, 1.0);
+        if progress.is_nan() {
+            return 1.0;
+        }
+        self.cold_factor + (1.0 - self.cold_factor) * progress
+    }
+
+    fn cut_factor(&self, now: f64) -> f64 {
         match self.cut {
             None => 1.0,
             Some((factor, at)) => {
@@ -262,12 +319,16 @@ impl Pacer {
                 return Err(due);
             }
         }
+        if self.tat.is_none() || now - self.last_start >= COLD_AFTER_IDLE_MS {
+            self.warm_since = now;
+        }
         let interval = self.interval_ms / self.rate_factor(now);
         let base = match self.tat {
             Some(tat) if tat > now => tat,
             _ => now,
         };
         self.tat = Some(base + interval);
+        self.last_start = now;
         self.starts = self.starts.saturating_add(1);
         Ok(())
     }
@@ -329,9 +390,29 @@ impl PacerSet {
 mod tests {
     use super::*;
 
+    /// A pacer without the cold-start ramp.
+    fn warm() -> Pacer {
+        Pacer::new(&PacerConfig {
+            cold_start_factor: 1.0,
+            ..PacerConfig::default()
+        })
+    }
+
+    #[test]
+    fn cold_start_ramps_up_then_runs_full() {
+        let mut p = Pacer::default();
+        assert_eq!(p.try_acquire(0.0), Ok(()));
+        assert!((p.rate_factor(0.0) - 0.85).abs() < 1e-9);
+        assert!((p.rate_factor(500.0) - 0.925).abs() < 1e-9);
+        assert_eq!(p.rate_factor(1_000.0), 1.0);
+        // Idle for a second: cold again.
+        assert_eq!(p.try_acquire(5_000.0), Ok(()));
+        assert!((p.rate_factor(5_000.0) - 0.85).abs() < 1e-9);
+    }
+
     #[test]
     fn spacing_and_tolerance() {
-        let mut p = Pacer::default();
+        let mut p = warm();
         assert!((p.interval_ms() - 1000.0 / 198.0).abs() < 1e-9);
         assert_eq!(p.tolerance_ms(), 4.0);
         assert_eq!(p.try_acquire(0.0), Ok(()));
@@ -364,6 +445,8 @@ mod tests {
                 tolerance_ms: -5.0,
                 rate_limit_pause_ms: f64::INFINITY,
                 rate_limit_recovery_ms: 0.0,
+                cold_start_factor: f64::NAN,
+                cold_start_ms: -1.0,
             });
             for now in [f64::NAN, 0.0, -1e300, f64::INFINITY, f64::NEG_INFINITY, 5.0] {
                 let _ = p.try_acquire(now);
@@ -376,7 +459,7 @@ mod tests {
 
     #[test]
     fn rate_limit_pauses_and_recovers() {
-        let mut p = Pacer::default();
+        let mut p = warm();
         assert_eq!(p.try_acquire(0.0), Ok(()));
         p.on_rate_limited(10.0);
         p.on_rate_limited(11.0); // same burst: no second cut

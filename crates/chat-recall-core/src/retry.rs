@@ -11,6 +11,8 @@
 //! * 70001 (UserSig expired) is answered with [`Decision::Resign`] when the driver can sign
 //!   (holds a secret key): sign a new UserSig and send again at once. Once per request; a
 //!   resign does not use up a retry. Without a key, or the second time, 70001 is final.
+//! * Ambiguous failures ([`is_ambiguous`]: no readable answer, e.g. a body cut short) are
+//!   retried like retryable ones.
 //! * Aborted attempts and everything else are final.
 
 use super::error::{classify, ErrorKind, RecallError, RetryAdvice};
@@ -51,6 +53,35 @@ impl Default for RetryPolicy {
             max_delay_ms: DEFAULT_MAX_DELAY_MS,
         }
     }
+}
+
+/// Whether a failed attempt may still have been carried out by the service: we have no
+/// readable answer (timeout, network error, HTTP 5xx without the service's JSON, an answer
+/// cut short or unparseable, a fetch aborted in flight). An answer with an ErrorCode is the
+/// service's word that the call was not carried out, so it is not ambiguous; so is HTTP 429.
+pub fn is_ambiguous(err: &RecallError) -> bool {
+    // A 4xx came from someone who refused the request (a gateway, a wrong path).
+    let refused = matches!(err.http_status, Some(s) if (400..500).contains(&s));
+    err.code == 0
+        && !refused
+        && matches!(
+            err.kind,
+            ErrorKind::Timeout
+                | ErrorKind::Network
+                | ErrorKind::Protocol
+                | ErrorKind::Server
+                | ErrorKind::Aborted
+        )
+}
+
+/// The error a call ends with: `retryable` says whether the same call can succeed as is. An
+/// expired UserSig (70001) can only be cured by re-signing: without a secret key (a fixed
+/// UserSig) the same call fails the same way.
+pub fn final_error(mut e: RecallError, can_resign: bool) -> RecallError {
+    if e.code != 0 && classify(e.code).retry == RetryAdvice::Resign && !can_resign {
+        e.retryable = false;
+    }
+    e
 }
 
 /// What to do after a failed attempt.
@@ -118,7 +149,9 @@ impl RetryPolicy {
                 Decision::GiveUp
             };
         }
-        if !err.retryable || retries_used >= self.max_retries {
+        // A lost or unreadable answer is worth another try even when its kind is not
+        // retryable as such (an answer cut short reads as a protocol error).
+        if !(err.retryable || is_ambiguous(err)) || retries_used >= self.max_retries {
             return Decision::GiveUp;
         }
         Decision::Retry {

@@ -44,8 +44,8 @@
 
 use super::endpoint::Api;
 use super::error::{ErrorKind, RecallError};
-use super::pacer::{slows_pacer, Pacer, DEFAULT_MAX_REQUESTS_PER_SECOND};
-use super::retry::{Decision, RetryPolicy};
+use super::pacer::{slows_pacer, Pacer, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
+use super::retry::{final_error, Decision, RetryPolicy};
 
 /// The default concurrency for a ceiling of `rate` requests/s: enough in-flight requests to
 /// keep the ceiling with 250 ms of round-trip time (`rate/4`, 50 at 200/s), within 4..=64.
@@ -67,7 +67,14 @@ pub struct JobConfig {
     pub retry: RetryPolicy,
     /// The driver holds a secret key and can renew an expired UserSig (70001).
     pub can_resign: bool,
+    /// After an abort, how long (ms) a bulk recall may still wait for the answers of requests
+    /// already in flight and look up messages in doubt before reporting them `unknown`
+    /// (default 2000; 0 reports them `unknown` at once).
+    pub abort_grace_ms: f64,
 }
+
+/// Default of [`JobConfig::abort_grace_ms`].
+pub const DEFAULT_ABORT_GRACE_MS: f64 = 2_000.0;
 
 impl Default for JobConfig {
     fn default() -> Self {
@@ -75,6 +82,7 @@ impl Default for JobConfig {
             max_in_flight: default_max_in_flight(DEFAULT_MAX_REQUESTS_PER_SECOND),
             retry: RetryPolicy::default(),
             can_resign: false,
+            abort_grace_ms: DEFAULT_ABORT_GRACE_MS,
         }
     }
 }
@@ -89,7 +97,41 @@ pub struct SendRequest {
     /// The previous attempt failed with 70001: renew the UserSig before sending.
     pub resign: bool,
     /// The MsgSeqs of this request (group recall, 1..=10); empty for single-request jobs.
+    /// For a look-up, the seqs in doubt that it resolves (informational).
     pub msg_seqs: Vec<u64>,
+    /// `Some` for a resolution look-up of a bulk recall: send `group_msg_get_simple` with
+    /// `WithRecalledMsg: 1` for this window instead of a recall, and feed the answer to
+    /// `GroupRecallJob::on_lookup_response`.
+    pub lookup: Option<LookupWindow>,
+}
+
+/// A `group_msg_get_simple` window: the `number` messages at or before `req_msg_seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LookupWindow {
+    /// `ReqMsgSeq`: the newest seq of the window.
+    pub req_msg_seq: u64,
+    /// `ReqMsgNumber`: 1..=20.
+    pub number: u64,
+}
+
+/// Where a job takes the pacer of an API. A [`PacerSet`] gives each API its own (as the
+/// service limits each API separately); a lone [`Pacer`] paces every API of the job under one
+/// budget (stricter; handy in tests).
+pub trait Pacers {
+    /// The pacer that spaces requests to `api`.
+    fn pacer(&mut self, api: Api) -> &mut Pacer;
+}
+
+impl Pacers for Pacer {
+    fn pacer(&mut self, _api: Api) -> &mut Pacer {
+        self
+    }
+}
+
+impl Pacers for PacerSet {
+    fn pacer(&mut self, api: Api) -> &mut Pacer {
+        self.get(api)
+    }
 }
 
 /// What the driver does next.
@@ -152,11 +194,20 @@ pub(crate) struct Engine {
     retries: u64,
     unsettled: usize,
     aborted: bool,
+    /// No new units and no retries; in-flight requests may still be answered.
+    stopped: bool,
+    /// Request ids go `first, first + step, ...` so two engines of one job never share one.
+    id_step: u64,
     rate_limited_at: Option<f64>,
 }
 
 impl Engine {
-    pub(crate) fn new(units: usize, mut cfg: JobConfig) -> Engine {
+    pub(crate) fn new(units: usize, cfg: JobConfig) -> Engine {
+        Engine::with_ids(units, cfg, 1, 1)
+    }
+
+    /// An engine whose request ids are `first, first + step, ...` (`step >= 1`).
+    pub(crate) fn with_ids(units: usize, mut cfg: JobConfig, first: u64, step: u64) -> Engine {
         cfg.max_in_flight = cfg.max_in_flight.max(1);
         let unit = Unit {
             state: UnitState::Fresh,
@@ -171,17 +222,23 @@ impl Engine {
             next_fresh: 0,
             waiting: Vec::new(),
             in_flight: Vec::new(),
-            next_id: 1,
+            next_id: first,
             requests: 0,
             retries: 0,
             unsettled: units,
             aborted: false,
+            stopped: false,
+            id_step: step.max(1),
             rate_limited_at: None,
         }
     }
 
     pub(crate) fn requests(&self) -> u64 {
         self.requests
+    }
+
+    pub(crate) fn can_resign(&self) -> bool {
+        self.cfg.can_resign
     }
 
     pub(crate) fn retries(&self) -> u64 {
@@ -198,6 +255,28 @@ impl Engine {
 
     pub(crate) fn is_done(&self) -> bool {
         self.aborted || self.unsettled == 0
+    }
+
+    /// Add one unit of work, not to start before `ready_at`; returns its index.
+    pub(crate) fn add_unit_at(&mut self, ready_at: f64) -> usize {
+        let ready_at = if ready_at.is_finite() { ready_at } else { 0.0 };
+        self.units.push(Unit {
+            state: UnitState::Waiting { ready_at },
+            attempts: 0,
+            retries: 0,
+            resigned: false,
+            resign_next: false,
+        });
+        self.unsettled += 1;
+        self.waiting.push(self.units.len() - 1);
+        self.units.len() - 1
+    }
+
+    /// Stop sending: settles every unit not in flight (returned) and gives up instead of
+    /// retrying from now on; in-flight requests are still answered.
+    pub(crate) fn stop(&mut self) -> Vec<usize> {
+        self.stopped = true;
+        self.drain_unsent()
     }
 
     pub(crate) fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Step {
@@ -262,7 +341,7 @@ impl Engine {
             self.next_fresh += 1;
         }
         let request_id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id = self.next_id.wrapping_add(self.id_step);
         let Some(u) = self.units.get_mut(unit) else {
             return Step::Idle;
         };
@@ -310,10 +389,13 @@ impl Engine {
             Some(u) if u.state == UnitState::InFlight => (u.retries, u.resigned),
             _ => return false,
         };
-        let decision = self
-            .cfg
-            .retry
-            .decide(err, retries, resigned, self.cfg.can_resign, random);
+        let decision = if self.stopped {
+            Decision::GiveUp
+        } else {
+            self.cfg
+                .retry
+                .decide(err, retries, resigned, self.cfg.can_resign, random)
+        };
         let now = if now.is_finite() { now } else { 0.0 };
         let Some(u) = self.units.get_mut(unit) else {
             return false;
@@ -443,6 +525,7 @@ impl<T> SingleJob<T> {
                 attempt,
                 resign,
                 msg_seqs: Vec::new(),
+                lookup: None,
             }),
             Step::WaitUntil(t) => Action::WaitUntil(t),
             Step::Idle => Action::Idle,
@@ -468,7 +551,7 @@ impl<T> SingleJob<T> {
             }
             Err(e) => {
                 if !self.engine.fail(unit, &e, now_ms, random) {
-                    self.result = Some(Err(e));
+                    self.result = Some(Err(final_error(e, self.engine.can_resign())));
                 }
             }
         }

@@ -80,6 +80,7 @@ proptest! {
             max_in_flight,
             can_resign,
             retry: RetryPolicy { max_retries, base_delay_ms: 50.0, ..RetryPolicy::default() },
+            ..JobConfig::default()
         };
         let mut job = GroupRecallJob::new(&seqs, cfg).unwrap();
         let mut pacer = Pacer::new(&PacerConfig::with_rate(rate));
@@ -97,18 +98,27 @@ proptest! {
         let distinct: Vec<u64> = seqs.iter().copied().filter(|s| seen.insert(*s)).collect();
         prop_assert_eq!(r.requested, distinct.len());
         prop_assert_eq!(r.results.iter().map(|o| o.msg_seq).collect::<Vec<_>>(), distinct.clone());
-        prop_assert_eq!(r.recalled + r.failed, r.requested);
+        prop_assert_eq!(r.recalled + r.failed + r.not_sent + r.unknown, r.requested);
         prop_assert_eq!(r.recalled, r.results.iter().filter(|o| o.ok).count());
+        for (n, want) in [(r.failed, Outcome::Failed), (r.not_sent, Outcome::NotSent), (r.unknown, Outcome::Unknown)] {
+            prop_assert_eq!(n, r.results.iter().filter(|o| o.outcome == want).count());
+        }
         for o in &r.results {
             prop_assert_eq!(o.ok, o.code == 0);
             prop_assert_eq!(o.ok, o.kind.is_none());
+            prop_assert_eq!(o.ok, o.outcome == Outcome::Recalled);
+            // Never sent means never recalled, and never unknown.
+            if o.attempts == 0 {
+                prop_assert_eq!(o.outcome, Outcome::NotSent);
+            }
         }
 
         // Counters match what was sent.
-        prop_assert_eq!(r.requests as usize, t.sends.len());
+        prop_assert_eq!(r.requests as usize, t.sends.len() + t.lookups.len());
+        prop_assert_eq!(r.lookups as usize, t.lookups.len());
         prop_assert_eq!(r.retries as usize, t.sends.iter().filter(|s| s.attempt > 0).count());
         let batches = distinct.len().div_ceil(MAX_SEQS_PER_REQUEST);
-        prop_assert!((r.requests - r.retries) as usize <= batches);
+        prop_assert!((r.requests - r.retries - r.lookups) as usize <= batches);
         let ids: HashSet<u64> = t.sends.iter().map(|s| s.request_id).collect();
         prop_assert_eq!(ids.len(), t.sends.len());
 
@@ -212,6 +222,6 @@ proptest! {
         }
         let r = job.finish();
         prop_assert_eq!(r.results.len(), 11);
-        prop_assert_eq!(r.recalled + r.failed, 11);
+        prop_assert_eq!(r.recalled + r.failed + r.not_sent + r.unknown, 11);
     }
 }

@@ -9,6 +9,14 @@ use chat_recall_core::pacer::{Pacer, PacerConfig, PacerSet};
 use chat_recall_core::scheduler::{default_max_in_flight, Action, JobConfig, SingleJob};
 use sched_common::*;
 
+/// Steady-state pacing, without the cold-start ramp (sched_outcomes.rs tests the ramp).
+fn warm(rate: f64) -> PacerConfig {
+    PacerConfig {
+        cold_start_factor: 1.0,
+        ..PacerConfig::with_rate(rate)
+    }
+}
+
 fn seqs(n: u64) -> Vec<u64> {
     (1..=n).collect()
 }
@@ -20,7 +28,7 @@ fn bulk(
     rate: f64,
     max_in_flight: usize,
 ) -> (Trace, chat_recall_core::bulk::GroupRecallReport) {
-    let mut pacer = Pacer::new(&PacerConfig::with_rate(rate));
+    let mut pacer = Pacer::new(&warm(rate));
     let cfg = JobConfig {
         max_in_flight,
         ..JobConfig::default()
@@ -138,7 +146,7 @@ fn other_rates_hold_their_window() {
 #[test]
 fn concurrent_jobs_share_one_pacer() {
     // Two bulk jobs and a stream of single calls, interleaved on one clock and one pacer.
-    let mut pacers = PacerSet::new(PacerConfig::default());
+    let mut pacers = PacerSet::new(warm(200.0));
     let mut a = GroupRecallJob::new(&seqs(3_000), JobConfig::default()).unwrap();
     let mut b =
         GroupRecallJob::new(&(10_001..=13_000).collect::<Vec<_>>(), JobConfig::default()).unwrap();
@@ -194,7 +202,7 @@ fn concurrent_jobs_share_one_pacer() {
 
 #[test]
 fn single_jobs_are_paced_too() {
-    let mut pacer = Pacer::default();
+    let mut pacer = Pacer::new(&warm(200.0));
     let mut starts = Vec::new();
     let mut now = 0.0;
     for _ in 0..400 {
@@ -220,7 +228,7 @@ fn single_jobs_are_paced_too() {
 #[test]
 fn rate_limit_answers_slow_the_shared_pacer() {
     // Every request in the first 100 ms is rejected with 60007; afterwards all succeed.
-    let mut pacer = Pacer::default();
+    let mut pacer = Pacer::new(&warm(200.0));
     let mut job = GroupRecallJob::new(&seqs(2_000), JobConfig::default()).unwrap();
     let t = run(&mut job, &mut pacer, &SimOptions::default(), |r, now, _| {
         if now < 100.0 {

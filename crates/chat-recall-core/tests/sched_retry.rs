@@ -84,8 +84,13 @@ fn final_errors_are_not_retried() {
         assert_eq!((r.requests, r.retries), (1, 0), "{code}");
         assert_eq!(r.result.unwrap_err().code, code);
     }
+    // An unreadable answer may hide a carried-out call: worth another try.
+    let (r, _) = single(
+        JobConfig::default(),
+        vec![Err(RecallError::protocol("bad JSON")), Ok(())],
+    );
+    assert_eq!((r.requests, r.retries), (2, 1));
     for e in [
-        RecallError::protocol("bad JSON"),
         RecallError::new(ErrorKind::Aborted, "x"),
         RecallError::invalid_input("f", "bad"),
     ] {
@@ -288,6 +293,7 @@ fn unknown_and_duplicate_response_ids_are_ignored() {
 #[test]
 fn abort_gives_every_seq_exactly_one_outcome() {
     let seqs: Vec<u64> = (1..=10_000).collect();
+    // With the default grace, requests in flight at the abort are answered and count.
     let mut job = GroupRecallJob::new(&seqs, JobConfig::default()).unwrap();
     let opts = SimOptions {
         abort_at: Some(1_000.0),
@@ -297,37 +303,59 @@ fn abort_gives_every_seq_exactly_one_outcome() {
         reply(50.0, Ok(all_ok(r)))
     });
     assert!(t.starts.iter().all(|&s| s < 1_000.0));
+    assert_eq!(t.late_responses, 0, "the grace period waits for them");
+    assert!(t.end >= 1_000.0 && t.end <= 1_050.0, "{}", t.end);
+    let r = job.finish();
+    assert!(r.aborted);
+    assert_eq!(
+        r.results.iter().map(|o| o.msg_seq).collect::<Vec<_>>(),
+        seqs
+    );
+    assert_eq!(r.recalled, t.sends.len() * 10);
+    assert_eq!(
+        (r.not_sent, r.unknown, r.failed),
+        (10_000 - r.recalled, 0, 0)
+    );
+    assert!(r
+        .results
+        .iter()
+        .filter(|o| !o.ok)
+        .all(|o| o.outcome == Outcome::NotSent && o.code == CODE_ABORTED && o.attempts == 0));
+    assert_eq!(r.requests as usize, t.sends.len());
+
+    // Without grace, what was in flight is unknown: it may have been recalled.
+    let cfg = JobConfig {
+        abort_grace_ms: 0.0,
+        ..JobConfig::default()
+    };
+    let mut job = GroupRecallJob::new(&seqs, cfg).unwrap();
+    let t = run(&mut job, &mut Pacer::default(), &opts, |r, _, _| {
+        reply(50.0, Ok(all_ok(r)))
+    });
     assert!(
         t.late_responses > 0,
         "some requests were in flight at the abort"
     );
     let r = job.finish();
-    assert!(r.aborted);
-    assert_eq!(r.results.len(), 10_000);
-    assert_eq!(
-        r.results.iter().map(|o| o.msg_seq).collect::<Vec<_>>(),
-        seqs
-    );
-    assert_eq!(r.recalled + r.failed, 10_000);
-    // Only answers that arrived before the abort count.
     let answered_before = t.starts.iter().filter(|&&s| s + 50.0 <= 1_000.0).count();
     assert_eq!(r.recalled, answered_before * 10);
+    assert_eq!(r.unknown, t.late_responses * 10);
+    assert_eq!(r.not_sent, 10_000 - t.sends.len() * 10);
     assert!(r
         .results
         .iter()
-        .filter(|o| !o.ok)
-        .all(|o| o.code == CODE_ABORTED && o.kind == Some(ErrorKind::Aborted)));
-    assert_eq!(r.requests as usize, t.sends.len());
+        .filter(|o| o.outcome == Outcome::Unknown)
+        .all(|o| o.code == CODE_UNKNOWN && o.attempts == 1));
 }
 
 #[test]
 fn abort_edge_cases() {
     // Before anything was sent.
     let mut job = GroupRecallJob::new(&[1, 2, 3], JobConfig::default()).unwrap();
-    job.abort();
+    job.abort(0.0);
     assert_eq!(job.poll(0.0, &mut Pacer::default()), Action::Done);
     let r = job.finish();
-    assert_eq!((r.failed, r.requests, r.aborted), (3, 0, true));
+    assert_eq!((r.not_sent, r.requests, r.aborted), (3, 0, true));
     // After Done: a no-op.
     let mut job = GroupRecallJob::new(&[1], JobConfig::default()).unwrap();
     let mut pacer = Pacer::default();
@@ -335,7 +363,7 @@ fn abort_edge_cases() {
         panic!()
     };
     job.on_response(s.request_id, 1.0, Ok(vec![(1, 0)]), 0);
-    job.abort();
+    job.abort(2.0);
     let r = job.finish();
     assert_eq!((r.recalled, r.aborted), (1, false));
     // finish() before Done aborts what is left, during a backoff too.
@@ -346,7 +374,13 @@ fn abort_edge_cases() {
     job.on_response(s.request_id, 1.0, Err(http_502()), 0);
     let r = job.finish();
     assert_eq!(r.results.len(), 20);
-    assert!(r.results.iter().all(|o| o.code == CODE_ABORTED));
+    // The 502 may have been applied: unknown, not "aborted".
+    assert!(r.results[..10]
+        .iter()
+        .all(|o| o.outcome == Outcome::Unknown));
+    assert!(r.results[10..]
+        .iter()
+        .all(|o| o.outcome == Outcome::NotSent && o.code == CODE_ABORTED));
     // A single job: aborted result, late answer ignored.
     let mut job: SingleJob<u8> = SingleJob::new(Api::AdminMsgWithdraw, JobConfig::default());
     let Action::Send(s) = job.poll(0.0, &mut Pacer::default()) else {

@@ -2,8 +2,8 @@
 //! `chat_recall_core::scheduler` against a fake server closure.
 #![allow(dead_code)]
 
-use chat_recall_core::bulk::GroupRecallJob;
-use chat_recall_core::error::RecallError;
+use chat_recall_core::bulk::{GroupRecallJob, SeenMessage};
+use chat_recall_core::error::{ErrorKind, RecallError};
 use chat_recall_core::pacer::Pacer;
 use chat_recall_core::scheduler::{Action, SendRequest, SingleJob};
 
@@ -32,7 +32,19 @@ pub trait Job {
     type Ok;
     fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Action;
     fn on_response(&mut self, id: u64, now: f64, r: Result<Self::Ok, RecallError>, random: u32);
-    fn abort(&mut self);
+    /// An attempt that never left (connection refused).
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        self.on_response(id, now, Err(e), random)
+    }
+    /// A resolution look-up's answer (bulk recalls only).
+    fn on_lookup(
+        &mut self,
+        id: u64,
+        now: f64,
+        r: Result<Vec<SeenMessage>, RecallError>,
+        random: u32,
+    );
+    fn abort(&mut self, now: f64);
 }
 
 impl Job for GroupRecallJob {
@@ -43,8 +55,20 @@ impl Job for GroupRecallJob {
     fn on_response(&mut self, id: u64, now: f64, r: Result<Self::Ok, RecallError>, random: u32) {
         GroupRecallJob::on_response(self, id, now, r, random)
     }
-    fn abort(&mut self) {
-        GroupRecallJob::abort(self)
+    fn on_lookup(
+        &mut self,
+        id: u64,
+        now: f64,
+        r: Result<Vec<SeenMessage>, RecallError>,
+        random: u32,
+    ) {
+        GroupRecallJob::on_lookup_response(self, id, now, r, random)
+    }
+    fn abort(&mut self, now: f64) {
+        GroupRecallJob::abort(self, now)
+    }
+    fn on_unsent(&mut self, id: u64, now: f64, e: RecallError, random: u32) {
+        GroupRecallJob::on_unsent(self, id, now, e, random)
     }
 }
 
@@ -56,7 +80,10 @@ impl<T> Job for SingleJob<T> {
     fn on_response(&mut self, id: u64, now: f64, r: Result<T, RecallError>, random: u32) {
         SingleJob::on_response(self, id, now, r, random)
     }
-    fn abort(&mut self) {
+    fn on_lookup(&mut self, _: u64, _: f64, _: Result<Vec<SeenMessage>, RecallError>, _: u32) {
+        panic!("a single job never looks up");
+    }
+    fn abort(&mut self, _now: f64) {
         SingleJob::abort(self)
     }
 }
@@ -80,7 +107,12 @@ pub fn reply<T>(latency_ms: f64, result: Result<T, RecallError>) -> Reply<T> {
 
 #[derive(Default, Debug)]
 pub struct Trace {
+    /// Recall (or single-call) requests.
     pub sends: Vec<SendRequest>,
+    /// Look-ups, with their start and arrival times.
+    pub lookups: Vec<SendRequest>,
+    pub lookup_starts: Vec<f64>,
+    pub lookup_arrivals: Vec<f64>,
     pub starts: Vec<f64>,
     pub arrivals: Vec<f64>,
     pub end: f64,
@@ -109,16 +141,56 @@ impl Default for SimOptions {
     }
 }
 
-/// Run `job` to `Done` with the documented driver loop on a virtual clock.
+/// An answer on its way back: to a recall (or single call), or to a look-up.
+enum Answer<T> {
+    Main(Result<T, RecallError>),
+    Lookup(Result<Vec<SeenMessage>, RecallError>),
+}
+
+/// The text of [`refused`] errors.
+pub const REFUSED: &str = "connect ECONNREFUSED 127.0.0.1 (simulated)";
+
+/// The error of an attempt that never left (as the driver classifies ECONNREFUSED): the
+/// harness feeds it through `on_unsent`.
+pub fn refused() -> RecallError {
+    RecallError::new(ErrorKind::Network, REFUSED)
+}
+
+fn deliver<J: Job>(job: &mut J, id: u64, now: f64, a: Answer<J::Ok>, random: u32) {
+    match a {
+        Answer::Main(Err(e)) if e.info == REFUSED => job.on_unsent(id, now, e, random),
+        Answer::Main(r) => job.on_response(id, now, r, random),
+        Answer::Lookup(r) => job.on_lookup(id, now, r, random),
+    }
+}
+
+/// Run `job` to `Done` with the documented driver loop on a virtual clock. Look-ups (if any)
+/// fail with a network error: this server keeps no state to answer them from.
 pub fn run<J: Job>(
     job: &mut J,
     pacer: &mut Pacer,
     opts: &SimOptions,
+    server: impl FnMut(&SendRequest, f64, &mut Rng) -> Reply<J::Ok>,
+) -> Trace {
+    run_with_lookups(job, pacer, opts, server, |_, _, _| {
+        reply(
+            10.0,
+            Err(RecallError::new(ErrorKind::Network, "no look-ups here")),
+        )
+    })
+}
+
+/// [`run`] with a server for look-ups as well.
+pub fn run_with_lookups<J: Job>(
+    job: &mut J,
+    pacer: &mut Pacer,
+    opts: &SimOptions,
     mut server: impl FnMut(&SendRequest, f64, &mut Rng) -> Reply<J::Ok>,
+    mut lookup: impl FnMut(&SendRequest, f64, &mut Rng) -> Reply<Vec<SeenMessage>>,
 ) -> Trace {
     let mut rng = Rng(opts.seed);
     let mut now = opts.start;
-    let mut pending: Vec<(f64, u64, Result<J::Ok, RecallError>)> = Vec::new();
+    let mut pending: Vec<(f64, u64, Answer<J::Ok>)> = Vec::new();
     let mut trace = Trace::default();
     let mut aborted = false;
     loop {
@@ -127,10 +199,23 @@ pub fn run<J: Job>(
         if let Some(a) = opts.abort_at {
             if !aborted && now >= a {
                 aborted = true;
-                job.abort();
+                job.abort(now);
             }
         }
         let wake = match job.poll(now, pacer) {
+            Action::Send(r) if r.lookup.is_some() => {
+                let reply = lookup(&r, now, &mut rng);
+                trace.lookup_starts.push(now);
+                trace.lookup_arrivals.push(now + reply.up_ms);
+                pending.push((
+                    now + reply.up_ms + reply.down_ms,
+                    r.request_id,
+                    Answer::Lookup(reply.result),
+                ));
+                trace.max_in_flight = trace.max_in_flight.max(pending.len());
+                trace.lookups.push(r);
+                continue;
+            }
             Action::Send(r) => {
                 let reply = server(&r, now, &mut rng);
                 trace.starts.push(now);
@@ -138,7 +223,7 @@ pub fn run<J: Job>(
                 pending.push((
                     now + reply.up_ms + reply.down_ms,
                     r.request_id,
-                    reply.result,
+                    Answer::Main(reply.result),
                 ));
                 trace.max_in_flight = trace.max_in_flight.max(pending.len());
                 trace.sends.push(r);
@@ -157,7 +242,7 @@ pub fn run<J: Job>(
                 // Deliver what is still in flight: it must be ignored.
                 pending.sort_by(|a, b| a.0.total_cmp(&b.0));
                 for (t, id, r) in pending.drain(..) {
-                    job.on_response(id, t, r, rng.next_u32());
+                    deliver(job, id, t, r, rng.next_u32());
                     trace.late_responses += 1;
                 }
                 assert_eq!(job.poll(now, pacer), Action::Done);
@@ -174,7 +259,7 @@ pub fn run<J: Job>(
             pending.sort_by(|a, b| a.0.total_cmp(&b.0));
             let k = pending.iter().take_while(|p| p.0 <= now).count();
             for (_, id, r) in pending.drain(..k) {
-                job.on_response(id, now, r, rng.next_u32());
+                deliver(job, id, now, r, rng.next_u32());
             }
         } else {
             assert!(wake.is_finite(), "nothing to wait for");
