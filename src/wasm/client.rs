@@ -240,13 +240,15 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
                     let what = a.as_string();
                     let kind = match what.as_deref() {
                         Some("timeout") => ErrorKind::Timeout,
-                        Some("aborted") => ErrorKind::Aborted,
+                        Some("aborted" | "unsent_aborted") => ErrorKind::Aborted,
                         Some("network" | "unsent") => ErrorKind::Network,
                         _ => ErrorKind::Protocol,
                     };
                     let e = RecallError::new(kind, b.as_string().unwrap_or_default())
                         .with_api(job.api().path());
-                    if what.as_deref() == Some("unsent") {
+                    // "unsent*": the request certainly never left (connection refused, the
+                    // rate gate refused or was aborted): its messages are not in doubt.
+                    if matches!(what.as_deref(), Some("unsent" | "unsent_aborted")) {
                         job.on_unsent(n as u64, monotonic_ms(), e, random_u32());
                     } else {
                         job.on_answer(n as u64, monotonic_ms(), Err(e), random_u32());
@@ -414,7 +416,7 @@ impl Drive for GroupDrive {
         // error); it rejects only when nothing was sent: invalid input (checked before the
         // job), or an abort before the first request. The rejection still carries the
         // accounting as `error.report`.
-        if report.aborted && report.requests == 0 {
+        if report.aborted && report.not_sent == report.requested {
             let err = to_js(
                 &RecallError::new(ErrorKind::Aborted, "the operation was aborted")
                     .with_api(Api::GroupMsgRecall.path()),

@@ -19,10 +19,11 @@
  * @typedef {(op: number, n: number, a?: unknown, b?: unknown) => unknown} Step
  * @typedef {[number, number, unknown, unknown]} Fed  [op, request id, a, b]
  * @typedef {{ acquire(api: string, signal?: AbortSignal): unknown }} RateGate  the caller's `rateGate`
- * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, abortSeen: boolean, done: boolean, controllers: Map<number, AbortController>, lastError: unknown }} Inbox
+ * @typedef {{ queue: Fed[], wake: (() => void) | null, aborted: boolean, abortSeen: boolean, done: boolean, controllers: Map<number, AbortController>, gating: Set<number>, lastError: unknown }} Inbox
  *   `aborted`: the caller's signal fired; `abortSeen`: the job was told (it then stops sending,
  *   but answers to requests in flight are still awaited for its grace period); `done`: the job
- *   is over and what is still in flight is cancelled; `lastError`: the last error fetch threw.
+ *   is over and what is still in flight is cancelled; `gating`: ids waiting for the rate gate;
+ *   `lastError`: the last error fetch threw.
  */
 
 /**
@@ -119,13 +120,20 @@ async function post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, signal)
   const { Answer: ANSWER, Fail: FAIL } = ops;
   await null; // start on a later microtask, as a spawned task would
   if (gate !== undefined) {
+    // While it waits for permission a request is not sent yet: an abort cancels it at once
+    // (see onAbort in runJob), unlike requests in flight, which get the abort grace.
+    inbox.gating.add(id);
     try {
       await gate.acquire(apiOf(url), signal);
     } catch (e) {
-      if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
-      return [FAIL, id, 'network', `rateGate.acquire failed: ${errorText(e)}`];
+      // Nothing left this process: the messages were not sent ('unsent' kinds), so they can
+      // be reported notSent instead of in doubt.
+      if (inbox.aborted) return [FAIL, id, 'unsent_aborted', 'the operation was aborted before it was sent'];
+      return [FAIL, id, 'unsent', `rateGate.acquire failed: ${errorText(e)}`];
+    } finally {
+      inbox.gating.delete(id);
     }
-    if (inbox.aborted) return [FAIL, id, 'aborted', 'the operation was aborted'];
+    if (inbox.aborted) return [FAIL, id, 'unsent_aborted', 'the operation was aborted before it was sent'];
   }
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
   let timedOut = false;
@@ -189,9 +197,10 @@ export async function runJob(step, ops, fetchFn, gate, timeoutMs, signal, progre
   await null; // start on a later microtask, as a spawned task would
   const { Poll: POLL, After: AFTER, Abort: ABORT, Finish: FINISH } = ops;
   /** @type {Inbox} */
-  const inbox = { queue: [], wake: null, aborted: false, abortSeen: false, done: false, controllers: new Map(), lastError: undefined };
+  const inbox = { queue: [], wake: null, aborted: false, abortSeen: false, done: false, controllers: new Map(), gating: new Set(), lastError: undefined };
   const onAbort = () => {
     inbox.aborted = true;
+    for (const id of inbox.gating) inbox.controllers.get(id)?.abort();
     wakeUp(inbox);
   };
   let listening = false;
@@ -209,6 +218,12 @@ export async function runJob(step, ops, fetchFn, gate, timeoutMs, signal, progre
   }
   try {
     for (;;) {
+      // The abort first: answers that came with it (requests cancelled at the rate gate)
+      // are then taken as answers after the abort, not as failures of a live job.
+      if (inbox.aborted && !inbox.abortSeen) {
+        inbox.abortSeen = true;
+        step(ABORT, 0);
+      }
       let fed = false;
       while (inbox.queue.length > 0) {
         const [op, id, a, b] = /** @type {Fed} */ (inbox.queue.shift());
@@ -216,10 +231,6 @@ export async function runJob(step, ops, fetchFn, gate, timeoutMs, signal, progre
         fed = true;
       }
       if (fed && progress) step(AFTER, 0);
-      if (inbox.aborted && !inbox.abortSeen) {
-        inbox.abortSeen = true;
-        step(ABORT, 0);
-      }
       const action = step(POLL, performance.now());
       if (action === undefined) break;
       if (action === false) continue;

@@ -82,13 +82,18 @@ test('rateGate: the own pacer does not throttle on top of the gate', async () =>
   assert.equal(seen.length, 20);
   // Without the gate the same client paces: after its first request, no second one at once.
   const paced = [];
-  const c2 = client({ maxRequestsPerSecond: 1, maxInFlight: 20, fetch: async (u, i) => { paced.push(i.body); return new Promise(() => {}); } });
+  const c2 = client({ maxRequestsPerSecond: 1, maxInFlight: 20, abortGraceMs: 100, fetch: async (u, i) => { paced.push(i.body); return new Promise(() => {}); } });
   const ac = new AbortController();
-  const p = c2.recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 30), signal: ac.signal }).catch((e) => e);
+  const p = c2.recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 30), signal: ac.signal });
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(paced.length, 1);
   ac.abort();
-  assert.equal((await p).kind, 'aborted');
+  // One request went out (and never answered): the call resolves, aborted, its 10 messages
+  // unknown after the abort grace, the other 20 never sent.
+  const r = await p;
+  assert.equal(r.aborted, true);
+  assert.equal(r.unknown, 10);
+  assert.equal(r.notSent, 20);
 });
 
 test('rateGate: aborting while waiting for permission sends nothing', async () => {
@@ -130,6 +135,7 @@ test('rateGate: a failing gate fails that attempt as retryable; the retry goes t
   assert.equal(never.results.length, 1);
   assert.equal(never.results[0].ok, false);
   assert.equal(never.results[0].code, -3);
+  assert.equal(never.results[0].outcome, 'notSent');
   assert.match(never.results[0].message, /rateGate/);
 });
 

@@ -57,7 +57,7 @@ test('purgeSender recalls all 1,500 messages of a sender in a 6,000-message grou
   const scans = progress.filter((p) => p.phase === 'scan');
   assert.equal(scans.length, 300);
   assert.deepEqual(scans.at(-1), { phase: 'scan', pages: 300, messages: BIG, found: 1500 });
-  assert.deepEqual(progress.at(-1), { phase: 'recall', done: 1500, total: 1500, recalled: 1500, failed: 0 });
+  assert.deepEqual(progress.at(-1), { phase: 'recall', done: 1500, total: 1500, recalled: 1500, failed: 0, notSent: 0, unknown: 0 });
 
   // Every one of the 6,000 messages: recalled exactly when the sender wrote it.
   const all = await allMessages(c, 'dx-purge');

@@ -244,7 +244,10 @@ impl Failure {
     }
 
     fn of_error(e: &RecallError) -> Failure {
-        if e.code != 0 {
+        if e.kind == ErrorKind::Aborted && e.code == 0 {
+            // Cancelled by the caller before an answer: the same failure as a seq never sent.
+            Failure::aborted()
+        } else if e.code != 0 {
             Failure {
                 code: e.code,
                 message: e.info.clone(),
