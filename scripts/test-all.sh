@@ -11,6 +11,10 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup"
 bash scripts/setup.sh --browser
 
+step "formatting and lints (cargo fmt --check, clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+
 step "native tests (core, emulator)"
 cargo test --workspace --quiet
 

@@ -342,50 +342,51 @@ pub fn parse_callback(input: &CallbackInput<'_>) -> Result<CallbackEvent> {
             ))
         }
     };
-    let detail =
-        match command {
-            GROUP_AFTER_RECALL_MSG => {
-                let list = match m.get("MsgSeqList") {
-                    Some(Value::Array(a)) => a,
-                    _ => return Err(body_err("MsgSeqList", "must be an array")),
-                };
-                if list.len() > MAX_CALLBACK_SEQS {
-                    return Err(body_err(
-                        "MsgSeqList",
-                        &format!("holds more than {MAX_CALLBACK_SEQS} entries"),
-                    ));
-                }
-                let mut msg_seqs = Vec::with_capacity(list.len());
-                for (i, item) in list.iter().enumerate() {
-                    let seq = item.get("MsgSeq").and_then(lenient_u64).filter(|&s| s > 0);
-                    msg_seqs.push(seq.ok_or_else(|| {
-                        body_err(
-                            &format!("MsgSeqList[{i}].MsgSeq"),
-                            "must be a positive integer",
-                        )
-                    })?);
-                }
-                CallbackDetail::GroupRecall {
-                    operator_account: opt_str(&m, "Operator_Account")?.unwrap_or_default(),
-                    group_type: opt_str(&m, "Type")?.unwrap_or_default(),
-                    group_id: req_str(&m, "GroupId")?,
-                    topic_id: opt_str(&m, "TopicId")?,
-                    msg_seqs,
-                }
+    let detail = match command {
+        GROUP_AFTER_RECALL_MSG => {
+            let list = match m.get("MsgSeqList") {
+                Some(Value::Array(a)) => a,
+                _ => return Err(body_err("MsgSeqList", "must be an array")),
+            };
+            if list.len() > MAX_CALLBACK_SEQS {
+                return Err(body_err(
+                    "MsgSeqList",
+                    &format!("holds more than {MAX_CALLBACK_SEQS} entries"),
+                ));
             }
-            C2C_AFTER_MSG_WITHDRAW => CallbackDetail::C2CWithdraw {
-                from_account: req_str(&m, "From_Account")?,
-                to_account: req_str(&m, "To_Account")?,
-                msg_key: req_str(&m, "MsgKey")?,
-                unread_msg_num: opt_u64(&m, "UnreadMsgNum")?.unwrap_or(0),
-            },
-            _ => return Err(RecallError::invalid_input(
+            let mut msg_seqs = Vec::with_capacity(list.len());
+            for (i, item) in list.iter().enumerate() {
+                let seq = item.get("MsgSeq").and_then(lenient_u64).filter(|&s| s > 0);
+                msg_seqs.push(seq.ok_or_else(|| {
+                    body_err(
+                        &format!("MsgSeqList[{i}].MsgSeq"),
+                        "must be a positive integer",
+                    )
+                })?);
+            }
+            CallbackDetail::GroupRecall {
+                operator_account: opt_str(&m, "Operator_Account")?.unwrap_or_default(),
+                group_type: opt_str(&m, "Type")?.unwrap_or_default(),
+                group_id: req_str(&m, "GroupId")?,
+                topic_id: opt_str(&m, "TopicId")?,
+                msg_seqs,
+            }
+        }
+        C2C_AFTER_MSG_WITHDRAW => CallbackDetail::C2CWithdraw {
+            from_account: req_str(&m, "From_Account")?,
+            to_account: req_str(&m, "To_Account")?,
+            msg_key: req_str(&m, "MsgKey")?,
+            unread_msg_num: opt_u64(&m, "UnreadMsgNum")?.unwrap_or(0),
+        },
+        _ => {
+            return Err(RecallError::invalid_input(
                 "CallbackCommand",
                 format!(
                     "unsupported (expected {GROUP_AFTER_RECALL_MSG} or {C2C_AFTER_MSG_WITHDRAW})"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(CallbackEvent {
         sdk_app_id: input.sdk_app_id,
         client_ip: one(&pairs, "ClientIP")
