@@ -96,7 +96,7 @@ export interface RecallClientOptions {
   region?: Region | undefined;
   /** Instead of region: a proxy or the emulator, e.g. "http://127.0.0.1:9000". */
   baseUrl?: string | undefined;
-  /** Request starts per second per API, paced evenly; default 200 (the service's limit). */
+  /** Request starts per second per API (0.1..=100000), paced evenly; default 200 (the service's limit). */
   maxRequestsPerSecond?: number | undefined;
   /** Concurrent requests at most (1..=1024). */
   maxInFlight?: number | undefined;

@@ -2,7 +2,7 @@
 //! negative numbers, throwing getters and absurd sizes all become `invalid_input` errors
 //! that name the field. Nothing here trusts the shape of what JS hands us.
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use chat_recall_core::error::{RecallError, Result};
@@ -138,8 +138,23 @@ impl Opts {
     }
 }
 
+/// Refuse a JS string with a lone surrogate: converting it to UTF-8 turns the surrogate into
+/// U+FFFD, so we would send, sign or verify a different string than the caller gave. Only a
+/// converted string holding U+FFFD can have had one, so the slower check runs only then.
+fn check_unicode(field: &str, v: &JsValue, s: &str) -> Result<()> {
+    let has_replacement = s.as_bytes().windows(3).any(|w| w == [0xEF, 0xBF, 0xBD]);
+    if has_replacement && !v.unchecked_ref::<JsString>().is_valid_utf16() {
+        return Err(RecallError::invalid_input(
+            field,
+            "contains a lone surrogate (not valid Unicode)",
+        ));
+    }
+    Ok(())
+}
+
 pub fn to_string(field: &str, v: &JsValue) -> Result<String> {
     let s = v.as_string().ok_or_else(|| wrong(field, "a string", v))?;
+    check_unicode(field, v, &s)?;
     if s.len() > MAX_STRING_BYTES {
         return Err(RecallError::invalid_input(
             field,
@@ -194,6 +209,7 @@ pub fn to_bytes(field: &str, v: &JsValue, max: usize) -> Result<Vec<u8>> {
         if s.len() > max {
             return Err(too_long());
         }
+        check_unicode(field, v, &s)?;
         return Ok(s.into_bytes());
     }
     let arr = if let Some(a) = v.dyn_ref::<Uint8Array>() {

@@ -6,4 +6,5 @@ pub mod client;
 pub mod errors;
 pub mod functions;
 pub mod input;
+mod redact;
 pub mod transport;

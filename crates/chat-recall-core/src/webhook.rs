@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::endpoint::parse_query;
 use super::error::{RecallError, Result};
 use super::json::{self, write_array, write_u64, ObjectWriter, ToJson, Value};
+use super::requests::MAX_SAFE_INTEGER;
 use super::responses::lenient_u64;
 
 /// Default replay window for `RequestTime`, in seconds, in both directions.
@@ -356,11 +357,15 @@ pub fn parse_callback(input: &CallbackInput<'_>) -> Result<CallbackEvent> {
             }
             let mut msg_seqs = Vec::with_capacity(list.len());
             for (i, item) in list.iter().enumerate() {
-                let seq = item.get("MsgSeq").and_then(lenient_u64).filter(|&s| s > 0);
+                // Above 2^53-1 a MsgSeq would reach JS as a different number.
+                let seq = item
+                    .get("MsgSeq")
+                    .and_then(lenient_u64)
+                    .filter(|s| (1..=MAX_SAFE_INTEGER).contains(s));
                 msg_seqs.push(seq.ok_or_else(|| {
                     body_err(
                         &format!("MsgSeqList[{i}].MsgSeq"),
-                        "must be a positive integer",
+                        "must be a positive integer at most 2^53-1",
                     )
                 })?);
             }
