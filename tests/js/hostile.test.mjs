@@ -16,6 +16,9 @@ const APP = 1400000000;
 const KEY = 'hostile-test-key';
 const TOKEN = 'hostile-token';
 const TIMEOUT_MS = 300;
+// How long a misbehaving fetch may take to be settled: generous for a loaded CI machine; a
+// fetch that is never settled fails it.
+const SETTLE_MS = 15_000;
 const MiB = 1 << 20;
 
 const wasmBytes = () => lib.initSync({ module: new Uint8Array() }).memory.buffer.byteLength;
@@ -83,7 +86,7 @@ after(() => {
 });
 
 /** A one-message recall through `fetchFn`: must reject with `kind` within `ms`. */
-async function expectC2C(fetchFn, kind, ms = 5000, match) {
+async function expectC2C(fetchFn, kind, ms = SETTLE_MS, match) {
   current = fetchFn;
   const t0 = performance.now();
   const e = await client.recallC2CMessage({ fromAccount: 'a', toAccount: 'b', msgKey: '1_2_3' }).then(
@@ -112,14 +115,14 @@ const silentBody = () => new ReadableStream({ pull() { return new Promise(() => 
 
 // ---- fetches that misbehave ----
 const F = 'fetch';
-hostile(F, 'never settles and ignores its AbortSignal', () => expectC2C(() => new Promise(() => {}), 'timeout', 3000));
-hostile(F, 'headers arrive, the body never does', () => expectC2C(async () => new Response(silentBody(), { status: 200 }), 'timeout', 3000));
+hostile(F, 'never settles and ignores its AbortSignal', () => expectC2C(() => new Promise(() => {}), 'timeout', SETTLE_MS));
+hostile(F, 'headers arrive, the body never does', () => expectC2C(async () => new Response(silentBody(), { status: 200 }), 'timeout', SETTLE_MS));
 hostile(F, 'Response-like whose arrayBuffer() never settles', () =>
-  expectC2C(async () => ({ status: 200, arrayBuffer: () => new Promise(() => {}) }), 'timeout', 3000));
+  expectC2C(async () => ({ status: 200, arrayBuffer: () => new Promise(() => {}) }), 'timeout', SETTLE_MS));
 hostile(F, 'body streams a few bytes then stalls forever', () => expectC2C(async () => new Response(new ReadableStream({
   start(c) { c.enqueue(enc.encode('{"ActionStatus":')); },
   pull() { return new Promise(() => {}); },
-}), { status: 200 }), 'timeout', 3000));
+}), { status: 200 }), 'timeout', SETTLE_MS));
 hostile(F, 'throws synchronously', () => expectC2C(() => { throw new Error('boom'); }, 'network'));
 hostile(F, 'rejects with null', () => expectC2C(() => Promise.reject(null), 'network'));
 hostile(F, 'rejects with an object whose getters throw', () => expectC2C(() => Promise.reject({ get message() { throw new Error('x'); } }), 'network'));
@@ -144,7 +147,7 @@ hostile(F, 'streams forever (64 KiB chunks)', async () => {
   let pulled = 0;
   const chunk = new Uint8Array(64 * 1024).fill(0x20);
   const e = await expectC2C(async () => new Response(new ReadableStream({ pull(c) { pulled++; c.enqueue(chunk); } }), { status: 200 }),
-    'protocol', 5000, /larger than 1048576 bytes/);
+    'protocol', SETTLE_MS, /larger than 1048576 bytes/);
   assert.ok(e);
   assert.ok(pulled < 64, `read ${pulled} chunks of a 1 MiB cap`);
 });
@@ -155,13 +158,13 @@ hostile(F, 'a 200 MB answer is refused without being buffered', async () => {
   const chunk = new Uint8Array(MiB).fill(0x20);
   await expectC2C(async () => new Response(new ReadableStream({
     pull(c) { if (sentBytes >= 200 * MiB) { c.close(); return; } sentBytes += chunk.length; c.enqueue(chunk); },
-  }), { status: 200 }), 'protocol', 10000, /larger than/);
+  }), { status: 200 }), 'protocol', SETTLE_MS, /larger than/);
   assert.ok(sentBytes < 8 * MiB, `the stream was read to ${sentBytes} bytes`);
   assert.ok(wasmBytes() - before <= 2 * MiB, `wasm grew by ${wasmBytes() - before}`);
   assert.ok(process.memoryUsage().rss - rss0 < 100 * MiB);
 });
 hostile(F, 'a 2 MB answer given whole by arrayBuffer() is refused', () =>
-  expectC2C(async () => ({ status: 200, arrayBuffer: async () => new ArrayBuffer(2 * MiB) }), 'protocol', 5000, /larger than/));
+  expectC2C(async () => ({ status: 200, arrayBuffer: async () => new ArrayBuffer(2 * MiB) }), 'protocol', SETTLE_MS, /larger than/));
 
 // ---- hostile answers (bodies within the cap) ----
 const A = 'answer';
