@@ -40,15 +40,16 @@ pub struct Reply {
 pub type Failure = (i64, String);
 pub type ApiResult = Result<Reply, Failure>;
 
-/// Most messages a history page returns (group_msg_get_simple page: "a maximum of 20").
-pub const MAX_HISTORY_PAGE: u64 = 20;
-/// group_msg_recall: "Up to 10 message sequences can be contained in a request".
-pub const MAX_RECALL_SEQS: usize = 10;
+// The service's documented caps, defined once in the core: a history page returns at most
+// MAX_GROUP_HISTORY_COUNT (20) messages; group_msg_recall takes at most MAX_SEQS_PER_REQUEST
+// (10) MsgSeqs; identifiers are at most MAX_ID_BYTES.
+use chat_recall_core::limits::MAX_SEQS_PER_REQUEST as MAX_RECALL_SEQS;
+use chat_recall_core::requests::MAX_GROUP_HISTORY_COUNT as MAX_HISTORY_PAGE;
+use chat_recall_core::text::MAX_ID_BYTES;
 /// delete_group_msg_by_sender: "among the last 1,000 messages".
 pub const DELETE_BY_SENDER_WINDOW: usize = 1000;
 /// admin_getroammsg: answers are cut at about 13 KB and must be continued (Complete = 0).
 pub const ROAM_PAGE_BYTES: usize = 13 * 1024;
-const MAX_ID_BYTES: usize = 128;
 
 fn ok(fields: Map<String, Value>) -> ApiResult {
     Ok(Reply {

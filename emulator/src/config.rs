@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use chat_recall_core::limits::SdkAppId;
+
 use crate::faults::FaultKind;
 
 pub const USAGE: &str = "chat-recall-emulator: a local stand-in for the Tencent Cloud Chat REST API
@@ -153,8 +155,12 @@ impl Config {
                 }
                 "--sdkappid" => {
                     c.sdk_app_id = num(&name, value(&name)?)?;
-                    if c.sdk_app_id == 0 || c.sdk_app_id > u32::MAX as u64 {
-                        return Err("--sdkappid must be in 1..=4294967295".into());
+                    if SdkAppId::new(c.sdk_app_id).is_err() {
+                        return Err(format!(
+                            "--sdkappid must be in {}..={}",
+                            SdkAppId::MIN,
+                            SdkAppId::MAX
+                        ));
                     }
                 }
                 "--admin" => c.admin = value(&name)?,

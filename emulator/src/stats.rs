@@ -154,14 +154,10 @@ impl RequestRecord {
     }
 
     pub fn to_json(&self) -> Value {
-        let params: Map<String, Value> = match chat_recall_core::endpoint::parse_query(&self.query)
-        {
-            Some(pairs) => pairs
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect(),
-            None => Map::new(),
-        };
+        let params: Map<String, Value> = chat_recall_core::endpoint::parse_query(&self.query)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
         json!({
             "api": self.api,
             "arrival_ms": self.arrival_ms,

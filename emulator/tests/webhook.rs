@@ -49,7 +49,7 @@ fn receiver(delay: Duration) -> (String, mpsc::Receiver<(String, Value)>) {
 }
 
 fn params(target: &str) -> Vec<(String, String)> {
-    chat_recall_core::endpoint::parse_query(target.split_once('?').unwrap().1).unwrap()
+    chat_recall_core::endpoint::parse_query(target.split_once('?').unwrap().1)
 }
 
 fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {

@@ -20,7 +20,6 @@ use chat_recall_core::endpoint::{
 };
 use chat_recall_core::error::{ErrorKind, RecallError, Result};
 use chat_recall_core::history::{parse_c2c_history, parse_group_history};
-use chat_recall_core::json::{write_array, write_str, write_u64};
 use chat_recall_core::pacer::{PacerConfig, PacerSet, DEFAULT_MAX_REQUESTS_PER_SECOND};
 use chat_recall_core::requests::{
     self, C2CHistoryQuery, C2CWithdraw, GroupHistoryQuery, GroupRecall, GroupRecallTemplate,
@@ -228,7 +227,7 @@ fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
         Action::Send(req) => {
             let api = job.api();
             let mut out = String::with_capacity(640);
-            write_u64(&mut out, req.request_id);
+            out.push_str(&req.request_id.to_string());
             out.push(' ');
             let built = client.write_url(&mut out, api, req.resign).and_then(|()| {
                 out.push(' ');
@@ -275,7 +274,9 @@ impl Drive for GroupDrive {
     fn write_body(&self, req: &SendRequest, out: &mut String) -> Result<()> {
         // The job only plans 1..=10 valid seqs per request; anything else gets the checks
         // (and the error) of a freshly built request.
-        if req.msg_seqs.is_empty() || req.msg_seqs.len() > requests::MAX_SEQS_PER_RECALL {
+        if req.msg_seqs.is_empty()
+            || req.msg_seqs.len() > chat_recall_core::limits::MAX_SEQS_PER_REQUEST
+        {
             out.push_str(
                 &GroupRecall::new(
                     &self.group_id,
@@ -412,8 +413,7 @@ fn report_js(r: &GroupRecallReport, group_id: &str, topic_id: Option<&str>) -> J
         data.push(x.code as f64);
         data.push((i * 2 + x.ok as usize) as f64);
     }
-    let mut messages = String::with_capacity(2 + table.iter().map(|m| m.len() + 3).sum::<usize>());
-    write_array(&mut messages, &table, |out, m| write_str(out, m));
+    let messages = serde_json::to_string(&table).unwrap_or_default();
     let topic = topic_id.map_or(JsValue::UNDEFINED, JsValue::from_str);
     let counts = [
         r.requested as f64,

@@ -7,18 +7,18 @@ use wasm_bindgen::prelude::*;
 use super::errors::{IntoJsResult, JsResult};
 use super::input::{now_seconds, Opts};
 use chat_recall_core::error::{RecallError, Result};
-use chat_recall_core::json::ToJson;
 use chat_recall_core::{usersig, webhook};
 
 const MAX_SDK_APP_ID: u64 = u32::MAX as u64;
 /// Webhook bodies are small JSON documents; anything bigger is refused unread.
 const MAX_CALLBACK_BODY: usize = 64 * 1024;
 
-/// Plain JS objects from core results, through JSON text written by `core::json`: one
+/// Plain JS objects from core results, through JSON text written by serde_json: one
 /// `JSON.parse` per result is fast and costs less code than building objects field by field.
-pub fn to_plain_js<T: ToJson + ?Sized>(v: &T) -> Result<JsValue> {
-    js_sys::JSON::parse(&v.to_json())
-        .map_err(|_| RecallError::protocol("could not decode a result"))
+pub fn to_plain_js<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue> {
+    let text =
+        serde_json::to_string(v).map_err(|_| RecallError::protocol("could not encode a result"))?;
+    js_sys::JSON::parse(&text).map_err(|_| RecallError::protocol("could not decode a result"))
 }
 
 pub fn set(obj: &Object, key: &str, value: JsValue) {
@@ -100,7 +100,12 @@ fn parse(options: &JsValue) -> Result<JsValue> {
         url: &url,
         body: &body,
         sdk_app_id,
-        token: token.as_deref(),
+        // The JS-side shape (explicit `allowUnsigned`) is the wasm boundary's to decide; until
+        // then a missing token keeps today's behaviour.
+        auth: token.as_deref().map_or(
+            webhook::CallbackAuth::Unsigned,
+            webhook::CallbackAuth::Token,
+        ),
         now,
         max_skew_seconds,
     })?;

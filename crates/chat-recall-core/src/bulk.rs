@@ -32,13 +32,10 @@
 
 use super::endpoint::Api;
 use super::error::{classify, ErrorKind, RecallError};
+use super::limits::{MAX_SAFE_INTEGER, MAX_SEQS_PER_REQUEST};
 use super::pacer::Pacer;
 use super::scheduler::{aborted_error, Action, Engine, JobConfig, SendRequest, Step};
 
-/// group_msg_recall takes at most 10 MsgSeqs per request.
-pub const MAX_SEQS_PER_REQUEST: usize = 10;
-/// The largest MsgSeq JavaScript can hold exactly (2^53 - 1).
-pub const MAX_MSG_SEQ: u64 = (1 << 53) - 1;
 /// Outcome code: the service answered the request but did not mention this seq.
 pub const CODE_NOT_REPORTED: i64 = -1;
 /// Outcome code: the job was aborted before this seq was settled.
@@ -51,10 +48,10 @@ pub const CODE_NO_ANSWER: i64 = -3;
 /// Errors name the field as `msgSeqs[i]`.
 pub fn dedup_seqs(seqs: &[u64]) -> Result<Vec<u64>, RecallError> {
     for (i, &s) in seqs.iter().enumerate() {
-        if s == 0 || s > MAX_MSG_SEQ {
+        if s == 0 || s > MAX_SAFE_INTEGER {
             return Err(RecallError::invalid_input(
                 &format!("msgSeqs[{i}]"),
-                "must be an integer in 1..=9007199254740991",
+                format!("must be an integer in 1..={MAX_SAFE_INTEGER}"),
             ));
         }
     }
@@ -148,7 +145,9 @@ pub fn merge_ret_list(asked: &[u64], entries: &[(u64, i64)]) -> Vec<Option<i64>>
 /// One MsgSeq's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeqOutcome {
+    /// The MsgSeq.
     pub msg_seq: u64,
+    /// Recalled (RetCode 0).
     pub ok: bool,
     /// 0 on success; the service's RetCode/ErrorCode; or a negative code of ours
     /// ([`CODE_NOT_REPORTED`], [`CODE_ABORTED`], [`CODE_NO_ANSWER`]).
@@ -227,7 +226,9 @@ pub struct Progress {
     pub done: usize,
     /// Distinct seqs in the job.
     pub total: usize,
+    /// Seqs recalled so far.
     pub recalled: usize,
+    /// Seqs failed so far.
     pub failed: usize,
 }
 
@@ -236,7 +237,9 @@ pub struct Progress {
 pub struct GroupRecallReport {
     /// Distinct seqs asked for.
     pub requested: usize,
+    /// Seqs recalled.
     pub recalled: usize,
+    /// Seqs that failed.
     pub failed: usize,
     /// HTTP requests sent, retries included.
     pub requests: u64,
@@ -298,6 +301,7 @@ impl GroupRecallJob {
         })
     }
 
+    /// The API this job calls (group_msg_recall).
     pub fn api(&self) -> Api {
         self.api
     }
@@ -312,6 +316,7 @@ impl GroupRecallJob {
         self.pending.len()
     }
 
+    /// The next step at monotonic time `now_ms`: send a batch, wait, or finish.
     pub fn poll(&mut self, now_ms: f64, pacer: &mut Pacer) -> Action {
         match self.engine.poll(now_ms, pacer) {
             Step::Send {
@@ -470,22 +475,27 @@ impl GroupRecallJob {
         }
     }
 
+    /// Every seq has its outcome.
     pub fn is_done(&self) -> bool {
         self.engine.is_done()
     }
 
+    /// Requests sent and not yet answered.
     pub fn in_flight(&self) -> usize {
         self.engine.in_flight()
     }
 
+    /// HTTP requests sent, retries included.
     pub fn requests(&self) -> u64 {
         self.engine.requests()
     }
 
+    /// Retries sent.
     pub fn retries(&self) -> u64 {
         self.engine.retries()
     }
 
+    /// Outcomes so far.
     pub fn progress(&self) -> Progress {
         Progress {
             done: self.recalled + self.failed,

@@ -1,25 +1,35 @@
 //! Where requests go: the APIs we call, the regional hosts, and the common query string.
 
 use super::error::{RecallError, Result};
-use super::json::write_u64;
+use super::limits::SdkAppId;
 use super::text::check_account;
 
 /// Every REST command this library calls (or the emulator serves).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Api {
+    /// `group_open_http_svc/group_msg_recall`
     GroupMsgRecall,
+    /// `group_open_http_svc/delete_group_msg_by_sender`
     DeleteGroupMsgBySender,
+    /// `openim/admin_msgwithdraw`
     AdminMsgWithdraw,
+    /// `group_open_http_svc/group_msg_get_simple`
     GroupMsgGetSimple,
+    /// `openim/admin_getroammsg`
     AdminGetRoamMsg,
     // Used to create data (emulator, demo, tests).
+    /// `im_open_login_svc/account_import`
     AccountImport,
+    /// `group_open_http_svc/create_group`
     CreateGroup,
+    /// `group_open_http_svc/send_group_msg`
     SendGroupMsg,
+    /// `openim/sendmsg`
     SendMsg,
 }
 
 impl Api {
+    /// Every command, in declaration order.
     pub const ALL: [Api; 9] = [
         Api::GroupMsgRecall,
         Api::DeleteGroupMsgBySender,
@@ -47,6 +57,7 @@ impl Api {
         }
     }
 
+    /// The command at `path` (like `openim/sendmsg`), if it is one of ours.
     pub fn from_path(path: &str) -> Option<Api> {
         Api::ALL.into_iter().find(|a| a.path() == path)
     }
@@ -55,17 +66,26 @@ impl Api {
 /// The service's data-centre regions and their hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Region {
+    /// Chinese mainland.
     China,
+    /// Singapore.
     Singapore,
+    /// Seoul.
     Seoul,
+    /// Tokyo.
     Tokyo,
+    /// Frankfurt.
     Frankfurt,
+    /// Mumbai.
     India,
+    /// Silicon Valley.
     Usa,
+    /// Jakarta.
     Jakarta,
 }
 
 impl Region {
+    /// Every region, in declaration order.
     pub const ALL: [Region; 8] = [
         Region::China,
         Region::Singapore,
@@ -77,6 +97,7 @@ impl Region {
         Region::Jakarta,
     ];
 
+    /// The name callers use (`china`, `singapore`, ...).
     pub fn name(self) -> &'static str {
         match self {
             Region::China => "china",
@@ -90,6 +111,7 @@ impl Region {
         }
     }
 
+    /// The REST API host of the region.
     pub fn host(self) -> &'static str {
         match self {
             Region::China => "console.tim.qq.com",
@@ -103,6 +125,7 @@ impl Region {
         }
     }
 
+    /// The region called `name`; the error lists the valid names.
     pub fn parse(name: &str) -> Result<Region> {
         // The list spelled out (a test checks it against ALL): joining at run time costs wasm.
         Region::ALL
@@ -122,6 +145,7 @@ impl Region {
 pub struct BaseUrl(String);
 
 impl BaseUrl {
+    /// The region's own endpoint.
     pub fn region(r: Region) -> BaseUrl {
         BaseUrl(format!("https://{}", r.host()))
     }
@@ -153,6 +177,7 @@ impl BaseUrl {
         Ok(BaseUrl(s))
     }
 
+    /// The URL, without a trailing `/`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -162,18 +187,16 @@ impl BaseUrl {
 /// may be renewed between requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
+    /// The app (validated by [`SdkAppId`]).
     pub sdk_app_id: u64,
+    /// The admin account the UserSig is for.
     pub identifier: String,
 }
 
 impl Caller {
+    /// Check the appid's range and the identifier.
     pub fn new(sdk_app_id: u64, identifier: &str) -> Result<Caller> {
-        if sdk_app_id == 0 || sdk_app_id > u32::MAX as u64 {
-            return Err(RecallError::invalid_input(
-                "sdkAppId",
-                "must be an integer in 1..=4294967295",
-            ));
-        }
+        let sdk_app_id = SdkAppId::new(sdk_app_id)?.get();
         check_account("identifier", identifier)?;
         Ok(Caller {
             sdk_app_id,
@@ -207,7 +230,7 @@ pub fn request_url_prefix(base: &BaseUrl, api: Api, caller: &Caller, user_sig: &
     url.push_str("/v4/");
     url.push_str(api.path());
     url.push_str("?sdkappid=");
-    write_u64(&mut url, caller.sdk_app_id);
+    url.push_str(itoa::Buffer::new().format(caller.sdk_app_id));
     url.push_str("&identifier=");
     percent_encode_into(&mut url, &caller.identifier);
     url.push_str("&usersig=");
@@ -220,59 +243,39 @@ pub fn request_url_prefix(base: &BaseUrl, api: Api, caller: &Caller, user_sig: &
 pub fn write_request_url(out: &mut String, prefix: &str, random: u32) {
     out.reserve(prefix.len() + 28);
     out.push_str(prefix);
-    write_u64(out, u64::from(random));
+    out.push_str(itoa::Buffer::new().format(random));
     out.push_str("&contenttype=json");
 }
 
+/// Everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`) is escaped.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// RFC 3986 percent-encoding of everything but unreserved characters.
 pub fn percent_encode_into(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-    }
+    out.extend(percent_encoding::utf8_percent_encode(s, QUERY_VALUE));
 }
 
-/// Decode `%XX` escapes and `+` (as space); `None` on a broken escape or invalid UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+/// Decode one query component exactly as `URLSearchParams` does (WHATWG
+/// application/x-www-form-urlencoded): `+` is a space, `%XX` with two hex digits is a byte,
+/// any other `%` stays literally (so `%+A` is `% A`, never a control byte), and invalid UTF-8
+/// becomes U+FFFD. A webhook verified here thus sees the same values as JS code reading the
+/// same URL: no parser differential.
+pub fn percent_decode(s: &str) -> String {
+    let plus_as_space = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_as_space)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-/// Split a query string into decoded `(name, value)` pairs; `None` if any part is broken.
-pub fn parse_query(query: &str) -> Option<Vec<(String, String)>> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((percent_decode(k)?, percent_decode(v)?))
-        })
+/// Split a query string into decoded `(name, value)` pairs, as `URLSearchParams` does
+/// (empty segments skipped, a segment without `=` has an empty value).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -299,7 +302,7 @@ mod tests {
         let base = BaseUrl::custom("http://127.0.0.1:9000/v4/").unwrap();
         let url = request_url(&base, Api::AdminMsgWithdraw, &caller, "a*b-c_", u32::MAX);
         assert_eq!(url, "http://127.0.0.1:9000/v4/openim/admin_msgwithdraw?sdkappid=1400000000&identifier=ad%20min%26x&usersig=a%2Ab-c_&random=4294967295&contenttype=json");
-        let q = parse_query(url.split_once('?').unwrap().1).unwrap();
+        let q = parse_query(url.split_once('?').unwrap().1);
         assert_eq!(q[1], ("identifier".into(), "ad min&x".into()));
         assert_eq!(q[2], ("usersig".into(), "a*b-c_".into()));
     }
@@ -345,11 +348,38 @@ mod tests {
         assert!(Caller::new(1 << 32, "a").is_err());
     }
 
+    /// Each expected value is what `new URLSearchParams("k=" + input).get("k")` gives in
+    /// Node and browsers.
     #[test]
-    fn percent_decode_rejects_broken_escapes() {
-        assert_eq!(percent_decode("a%2"), None);
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%ff"), None);
-        assert_eq!(percent_decode("a+b%21").as_deref(), Some("a b!"));
+    fn percent_decode_is_urlsearchparams() {
+        for (input, want) in [
+            ("a+b%21", "a b!"),
+            ("a%2", "a%2"),
+            ("%zz", "%zz"),
+            ("%+A", "% A"),
+            ("%%41", "%A"),
+            ("%0a", "\n"),
+            ("%ff", "\u{fffd}"),
+            ("%E4%B8%AD", "中"),
+            ("%", "%"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(percent_decode(input), want, "{input}");
+            assert_eq!(
+                parse_query(&format!("k={input}")),
+                vec![("k".to_string(), want.to_string())],
+                "{input}"
+            );
+        }
+        // `%+A` can never smuggle a control byte in.
+        assert!(!percent_decode("%+A%+a%+0").chars().any(char::is_control));
+        assert_eq!(
+            parse_query("&a&=b&c=d=e&&"),
+            vec![
+                ("a".to_string(), String::new()),
+                (String::new(), "b".to_string()),
+                ("c".to_string(), "d=e".to_string())
+            ]
+        );
     }
 }

@@ -29,6 +29,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
     pub const ALL: [ErrorKind; 10] = [
         ErrorKind::InvalidInput,
         ErrorKind::Auth,
@@ -73,7 +74,9 @@ pub enum RetryAdvice {
 /// What the table knows about one ErrorCode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodeInfo {
+    /// Which kind of error the code is.
     pub kind: ErrorKind,
+    /// Whether and how to retry it.
     pub retry: RetryAdvice,
     /// The service's own description, abridged.
     pub meaning: &'static str,
@@ -168,6 +171,7 @@ pub fn classify(code: i64) -> CodeInfo {
 /// An error, as reported to callers. Mirrors JavaScript's `RecallError`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecallError {
+    /// The category callers branch on.
     pub kind: ErrorKind,
     /// The service's ErrorCode, 0 when there was none.
     pub code: i64,
@@ -175,11 +179,14 @@ pub struct RecallError {
     pub info: String,
     /// The command path, such as `group_open_http_svc/group_msg_recall`; empty when none.
     pub api: String,
+    /// Whether sending the same request again may succeed.
     pub retryable: bool,
+    /// The HTTP status when an answer arrived; `None` for input errors and network failures.
     pub http_status: Option<u16>,
 }
 
 impl RecallError {
+    /// An error of `kind` with our own message.
     pub fn new(kind: ErrorKind, info: impl Into<String>) -> Self {
         let retryable = matches!(
             kind,
@@ -200,10 +207,12 @@ impl RecallError {
         RecallError::new(ErrorKind::InvalidInput, format!("{field}: {problem}"))
     }
 
+    /// A credential problem (UserSig, webhook Sign, appid).
     pub fn auth(info: impl Into<String>) -> Self {
         RecallError::new(ErrorKind::Auth, info)
     }
 
+    /// An answer we could not read.
     pub fn protocol(info: impl Into<String>) -> Self {
         RecallError::new(ErrorKind::Protocol, info)
     }
@@ -226,6 +235,7 @@ impl RecallError {
         }
     }
 
+    /// The same error, attributed to `api`.
     pub fn with_api(mut self, api: &str) -> Self {
         self.api = api.to_string();
         self
@@ -247,6 +257,7 @@ impl fmt::Display for RecallError {
 
 impl std::error::Error for RecallError {}
 
+/// Results of this crate.
 pub type Result<T, E = RecallError> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -30,127 +30,99 @@
 //! - Recalled messages are included and marked by `MsgFlagBits`: 0 normal, 8 recalled.
 //!   `recalled` is true when bit 3 (value 8) is set.
 
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
 use super::endpoint::Api;
 use super::error::{RecallError, Result};
-use super::json::{write_array, ObjectWriter, ToJson, Value};
-use super::responses::{lenient_u64, parse_envelope};
+use super::responses::parse_answer;
+use super::wire::{Flag, Int, Object, Text};
 
 /// `IsPlaceMsg` value of a recalled group message.
 pub const PLACE_MSG_RECALLED: u64 = 2;
 /// `MsgFlagBits` bit of a recalled one-to-one message.
 pub const FLAG_RECALLED: u64 = 8;
 
+// The results serialise to the JS shapes: camelCase fields in declaration order, absent
+// optional fields omitted. Integers stay exact u64 (the wasm layer decides how they cross).
+
 /// One message of a group's history.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupMessage {
+    /// The sender's UserID.
     pub from_account: String,
+    /// The message's sequence number in the group.
     pub msg_seq: u64,
+    /// The message's random number.
     pub msg_random: u64,
+    /// When it was sent, unix seconds.
     pub msg_time_stamp: u64,
     /// 0 normal, 1 hole (expired, not stored or deleted), 2 recalled.
     pub is_place_msg: u64,
+    /// A system message rather than a user's.
     pub is_system_msg: bool,
+    /// The service's message priority.
     pub msg_priority: u64,
+    /// `is_place_msg` == 2.
     pub recalled: bool,
-    /// The service's `MsgBody`, unchanged.
-    pub msg_body: Value,
+    /// The service's `MsgBody`, verbatim.
+    pub msg_body: MsgBody,
 }
 
 /// One page of `group_msg_get_simple`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupHistoryPage {
+    /// Newest first, as the service returns them.
     pub messages: Vec<GroupMessage>,
     /// No older messages remain: the page was empty or reached MsgSeq 1.
     pub is_finished: bool,
     /// Pass as `beforeSeq` for the next (older) page; `None` when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_before_seq: Option<u64>,
     /// The service's `IsFinished` == 1: the requested range came back whole.
     pub range_complete: bool,
 }
 
 /// One message of a one-to-one history.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct C2CMessage {
+    /// The sender's UserID.
     pub from_account: String,
+    /// The receiver's UserID.
     pub to_account: String,
+    /// The message's sequence number.
     pub msg_seq: u64,
+    /// The message's random number.
     pub msg_random: u64,
+    /// When it was sent, unix seconds.
     pub msg_time_stamp: u64,
+    /// 0 normal; bit 3 (8) set when recalled.
     pub msg_flag_bits: u64,
+    /// `MsgSeq_MsgRandom_MsgTimeStamp`: what admin_msgwithdraw takes.
     pub msg_key: String,
+    /// Bit 3 of `msg_flag_bits` is set.
     pub recalled: bool,
-    pub msg_body: Value,
+    /// The service's `MsgBody`, verbatim.
+    pub msg_body: MsgBody,
 }
 
 /// One page of `admin_getroammsg`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct C2CHistoryPage {
+    /// As the service returns them.
     pub messages: Vec<C2CMessage>,
     /// Every message in the time range has been returned.
     pub complete: bool,
     /// To continue: pass as `lastMsgKey`, with `lastMsgTime` as `maxTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_key: Option<String>,
+    /// To continue: pass as `maxTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg_time: Option<u64>,
-}
-
-// The JS shapes: camelCase fields in declaration order, absent optional fields omitted.
-
-impl ToJson for GroupMessage {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        o.str("fromAccount", &self.from_account)
-            .u64("msgSeq", self.msg_seq)
-            .u64("msgRandom", self.msg_random)
-            .u64("msgTimeStamp", self.msg_time_stamp)
-            .u64("isPlaceMsg", self.is_place_msg)
-            .bool("isSystemMsg", self.is_system_msg)
-            .u64("msgPriority", self.msg_priority)
-            .bool("recalled", self.recalled);
-        self.msg_body.write_json(o.key("msgBody"));
-        o.end();
-    }
-}
-
-impl ToJson for GroupHistoryPage {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        write_array(o.key("messages"), &self.messages, |out, m| {
-            m.write_json(out)
-        });
-        o.bool("isFinished", self.is_finished)
-            .opt_u64("nextBeforeSeq", self.next_before_seq)
-            .bool("rangeComplete", self.range_complete)
-            .end();
-    }
-}
-
-impl ToJson for C2CMessage {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        o.str("fromAccount", &self.from_account)
-            .str("toAccount", &self.to_account)
-            .u64("msgSeq", self.msg_seq)
-            .u64("msgRandom", self.msg_random)
-            .u64("msgTimeStamp", self.msg_time_stamp)
-            .u64("msgFlagBits", self.msg_flag_bits)
-            .str("msgKey", &self.msg_key)
-            .bool("recalled", self.recalled);
-        self.msg_body.write_json(o.key("msgBody"));
-        o.end();
-    }
-}
-
-impl ToJson for C2CHistoryPage {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        write_array(o.key("messages"), &self.messages, |out, m| {
-            m.write_json(out)
-        });
-        o.bool("complete", self.complete)
-            .opt_str("lastMsgKey", self.last_msg_key.as_deref())
-            .opt_u64("lastMsgTime", self.last_msg_time)
-            .end();
-    }
 }
 
 fn bad(api: Api, what: String) -> RecallError {
@@ -159,69 +131,132 @@ fn bad(api: Api, what: String) -> RecallError {
     e
 }
 
-fn num(m: &Value, k: &str) -> u64 {
-    m.get(k).and_then(lenient_u64).unwrap_or(0)
-}
+/// A message's `MsgBody` exactly as the service wrote it (its JSON text, never re-encoded:
+/// numbers, escapes and member order are the service's). Missing or `null` reads as `[]`, an
+/// empty body, as documented above. Serialises as that JSON value.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct MsgBody(Option<Box<RawValue>>);
 
-fn string(m: &Value, k: &str) -> String {
-    match m.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        _ => String::new(),
+impl MsgBody {
+    /// The JSON text (`[]` when the service sent none).
+    pub fn json(&self) -> &str {
+        self.0.as_deref().map_or("[]", RawValue::get)
     }
 }
 
-/// `MsgBody`, moved out of the parsed message (not copied).
-fn body_of(m: &mut Value) -> Value {
-    m.take("MsgBody")
-        .unwrap_or_else(|| Value::Array(Vec::new()))
-}
-
-/// A 0/1 flag that may also come as a JSON bool.
-fn flag(v: Option<&Value>) -> Option<bool> {
-    match v {
-        Some(Value::Bool(b)) => Some(*b),
-        Some(v) => lenient_u64(v).map(|n| n != 0),
-        None => None,
+impl PartialEq for MsgBody {
+    fn eq(&self, other: &MsgBody) -> bool {
+        self.json() == other.json()
     }
 }
 
-fn list(api: Api, map: &mut Value, key: &str) -> Result<Vec<Value>> {
-    match map.take(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(bad(api, format!("{key} is not an array"))),
+impl Serialize for MsgBody {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(raw) => raw.serialize(s),
+            None => s.collect_seq(std::iter::empty::<()>()),
+        }
     }
+}
+
+fn num(v: Option<Int>) -> u64 {
+    v.and_then(Int::as_u64).unwrap_or(0)
+}
+
+fn text(v: Option<Text<'_>>) -> String {
+    v.map(Text::into_owned).unwrap_or_default()
+}
+
+/// One entry of `RspMsgList`.
+#[derive(Deserialize)]
+struct GroupMessageWire<'a> {
+    #[serde(rename = "From_Account", borrow, default)]
+    from_account: Option<Text<'a>>,
+    #[serde(rename = "MsgSeq", default)]
+    msg_seq: Option<Int>,
+    #[serde(rename = "MsgRandom", default)]
+    msg_random: Option<Int>,
+    #[serde(rename = "MsgTimeStamp", default)]
+    msg_time_stamp: Option<Int>,
+    #[serde(rename = "IsPlaceMsg", default)]
+    is_place_msg: Option<Int>,
+    #[serde(rename = "IsSystemMsg", default)]
+    is_system_msg: Option<Flag>,
+    #[serde(rename = "MsgPriority", default)]
+    msg_priority: Option<Int>,
+    #[serde(rename = "MsgBody", default)]
+    msg_body: MsgBody,
+}
+
+/// The body of a group_msg_get_simple answer.
+#[derive(Deserialize)]
+struct GroupHistoryWire<'a> {
+    #[serde(rename = "IsFinished", default)]
+    is_finished: Option<Int>,
+    #[serde(rename = "RspMsgList", borrow, default)]
+    rsp_msg_list: Option<Vec<Object<GroupMessageWire<'a>>>>,
+}
+
+/// One entry of `MsgList`.
+#[derive(Deserialize)]
+struct C2CMessageWire<'a> {
+    #[serde(rename = "From_Account", borrow, default)]
+    from_account: Option<Text<'a>>,
+    #[serde(rename = "To_Account", borrow, default)]
+    to_account: Option<Text<'a>>,
+    #[serde(rename = "MsgSeq", default)]
+    msg_seq: Option<Int>,
+    #[serde(rename = "MsgRandom", default)]
+    msg_random: Option<Int>,
+    #[serde(rename = "MsgTimeStamp", default)]
+    msg_time_stamp: Option<Int>,
+    #[serde(rename = "MsgFlagBits", default)]
+    msg_flag_bits: Option<Int>,
+    #[serde(rename = "MsgKey", borrow, default)]
+    msg_key: Option<Text<'a>>,
+    #[serde(rename = "MsgBody", default)]
+    msg_body: MsgBody,
+}
+
+/// The body of an admin_getroammsg answer.
+#[derive(Deserialize)]
+struct C2CHistoryWire<'a> {
+    #[serde(rename = "Complete", default)]
+    complete: Option<Flag>,
+    #[serde(rename = "LastMsgKey", borrow, default)]
+    last_msg_key: Option<Text<'a>>,
+    #[serde(rename = "LastMsgTime", default)]
+    last_msg_time: Option<Int>,
+    #[serde(rename = "MsgList", borrow, default)]
+    msg_list: Option<Vec<Object<C2CMessageWire<'a>>>>,
 }
 
 /// Parse a `group_msg_get_simple` answer.
 pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistoryPage> {
     let api = Api::GroupMsgGetSimple;
-    let mut map = parse_envelope(api, http_status, body)?;
-    let items = list(api, &mut map, "RspMsgList")?;
+    let wire: GroupHistoryWire<'_> = parse_answer(api, http_status, body)?;
+    let items = wire.rsp_msg_list.unwrap_or_default();
     let mut messages = Vec::with_capacity(items.len());
-    for (i, mut item) in items.into_iter().enumerate() {
-        let m = &item;
-        let Value::Object(_) = m else {
-            return Err(bad(api, format!("RspMsgList[{i}] is not an object")));
-        };
+    for (i, Object(m)) in items.into_iter().enumerate() {
         let msg_seq = m
-            .get("MsgSeq")
-            .and_then(lenient_u64)
+            .msg_seq
+            .and_then(Int::as_u64)
             .ok_or_else(|| bad(api, format!("RspMsgList[{i}] lacks an integer MsgSeq")))?;
-        let is_place_msg = num(m, "IsPlaceMsg");
+        let is_place_msg = num(m.is_place_msg);
         messages.push(GroupMessage {
-            from_account: string(m, "From_Account"),
+            from_account: text(m.from_account),
             msg_seq,
-            msg_random: num(m, "MsgRandom"),
-            msg_time_stamp: num(m, "MsgTimeStamp"),
+            msg_random: num(m.msg_random),
+            msg_time_stamp: num(m.msg_time_stamp),
             is_place_msg,
-            is_system_msg: flag(m.get("IsSystemMsg")).unwrap_or(false),
-            msg_priority: num(m, "MsgPriority"),
+            is_system_msg: m.is_system_msg.is_some_and(|f| f.0),
+            msg_priority: num(m.msg_priority),
             recalled: is_place_msg == PLACE_MSG_RECALLED,
-            msg_body: body_of(&mut item),
+            msg_body: m.msg_body,
         });
     }
-    let range_complete = matches!(map.get("IsFinished").and_then(lenient_u64), Some(1));
+    let range_complete = wire.is_finished.and_then(Int::as_u64) == Some(1);
     let next_before_seq = messages
         .iter()
         .map(|m| m.msg_seq)
@@ -240,38 +275,34 @@ pub fn parse_group_history(http_status: u16, body: &[u8]) -> Result<GroupHistory
 /// Parse an `admin_getroammsg` answer.
 pub fn parse_c2c_history(http_status: u16, body: &[u8]) -> Result<C2CHistoryPage> {
     let api = Api::AdminGetRoamMsg;
-    let mut map = parse_envelope(api, http_status, body)?;
-    let items = list(api, &mut map, "MsgList")?;
+    let wire: C2CHistoryWire<'_> = parse_answer(api, http_status, body)?;
+    let items = wire.msg_list.unwrap_or_default();
     let mut messages = Vec::with_capacity(items.len());
-    for (i, mut item) in items.into_iter().enumerate() {
-        let m = &item;
-        let Value::Object(_) = m else {
-            return Err(bad(api, format!("MsgList[{i}] is not an object")));
-        };
-        let msg_key = match m.get("MsgKey") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+    for (i, Object(m)) in items.into_iter().enumerate() {
+        let msg_key = match m.msg_key {
+            Some(k) if !k.is_empty() => k.into_owned(),
             _ => return Err(bad(api, format!("MsgList[{i}] lacks a MsgKey"))),
         };
-        let msg_flag_bits = num(m, "MsgFlagBits");
+        let msg_flag_bits = num(m.msg_flag_bits);
         messages.push(C2CMessage {
-            from_account: string(m, "From_Account"),
-            to_account: string(m, "To_Account"),
-            msg_seq: num(m, "MsgSeq"),
-            msg_random: num(m, "MsgRandom"),
-            msg_time_stamp: num(m, "MsgTimeStamp"),
+            from_account: text(m.from_account),
+            to_account: text(m.to_account),
+            msg_seq: num(m.msg_seq),
+            msg_random: num(m.msg_random),
+            msg_time_stamp: num(m.msg_time_stamp),
             msg_flag_bits,
             msg_key,
             recalled: msg_flag_bits & FLAG_RECALLED != 0,
-            msg_body: body_of(&mut item),
+            msg_body: m.msg_body,
         });
     }
     // Without `Complete`, an empty list is the only safe reading of "done".
-    let complete = flag(map.get("Complete")).unwrap_or(messages.is_empty());
-    let last_msg_key = match map.get("LastMsgKey") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    };
-    let last_msg_time = map.get("LastMsgTime").and_then(lenient_u64);
+    let complete = wire.complete.map_or(messages.is_empty(), |f| f.0);
+    let last_msg_key = wire
+        .last_msg_key
+        .filter(|k| !k.is_empty())
+        .map(Text::into_owned);
+    let last_msg_time = wire.last_msg_time.and_then(Int::as_u64);
     Ok(C2CHistoryPage {
         messages,
         complete,

@@ -141,6 +141,7 @@ impl Default for Pacer {
 }
 
 impl Pacer {
+    /// A pacer at `cfg`'s rate.
     pub fn new(cfg: &PacerConfig) -> Pacer {
         let rate = if cfg.max_requests_per_second.is_finite() && cfg.max_requests_per_second > 0.0 {
             let r = cfg.max_requests_per_second.min(1_000_000.0);
@@ -298,6 +299,7 @@ pub struct PacerSet {
 }
 
 impl PacerSet {
+    /// One pacer per API, all with `cfg`.
     pub fn new(cfg: PacerConfig) -> PacerSet {
         PacerSet {
             cfg,
@@ -305,6 +307,7 @@ impl PacerSet {
         }
     }
 
+    /// The configuration every pacer was made with.
     pub fn config(&self) -> &PacerConfig {
         &self.cfg
     }

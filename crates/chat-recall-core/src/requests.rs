@@ -1,16 +1,18 @@
 //! Typed, validated requests. A constructor checks every field (errors name the JS-facing
 //! field); once built, a request always yields its [`Api`] and a valid JSON body.
 
+//!
+//! Bodies are written by serde_json from `#[derive(Serialize)]` structs that borrow the
+//! request's fields; optional fields are omitted when absent.
+
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
+
 use super::endpoint::Api;
 use super::error::{RecallError, Result};
-use super::json::{write_str, write_u64};
-use super::text::{check_id, json_string};
-
-/// The largest integer a JavaScript number holds exactly (2^53 - 1). MsgSeqs above it could
-/// not round-trip through JS, so we refuse them everywhere.
-pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
-/// group_msg_recall takes at most 10 MsgSeqs per request.
-pub const MAX_SEQS_PER_RECALL: usize = 10;
+use super::limits::{MAX_SAFE_INTEGER, MAX_SEQS_PER_REQUEST};
+use super::text::check_id;
+use super::wire::to_json;
 /// Recall reasons are free text shown to users; bound them so a bug cannot send megabytes.
 pub const MAX_REASON_CHARS: usize = 256;
 /// group_msg_get_simple returns at most 20 messages per request (ReqMsgNumber).
@@ -25,6 +27,7 @@ pub const MAX_UNIX_SECONDS: u64 = u32::MAX as u64;
 
 /// What every request can say about itself.
 pub trait Request {
+    /// The API it is sent to.
     fn api(&self) -> Api;
     /// The JSON body, ready to POST.
     fn body(&self) -> String;
@@ -115,14 +118,91 @@ fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
     Ok(Some(r.to_string()))
 }
 
-/// Appends `,"Name":"value"` when `v` is set.
-fn push_opt_str(out: &mut String, name: &str, v: &Option<String>) {
-    if let Some(v) = v {
-        out.push_str(",\"");
-        out.push_str(name);
-        out.push_str("\":");
-        out.push_str(&json_string(v));
+/// `MsgSeqList`: `[{"MsgSeq": n}, ...]`, written straight from the slice.
+struct MsgSeqList<'a>(&'a [u64]);
+
+impl Serialize for MsgSeqList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Entry {
+            #[serde(rename = "MsgSeq")]
+            msg_seq: u64,
+        }
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &msg_seq in self.0 {
+            seq.serialize_element(&Entry { msg_seq })?;
+        }
+        seq.end()
     }
+}
+
+/// The group_msg_recall body.
+#[derive(Serialize)]
+struct GroupRecallBody<'a> {
+    #[serde(rename = "GroupId")]
+    group_id: &'a str,
+    #[serde(rename = "MsgSeqList")]
+    msg_seq_list: MsgSeqList<'a>,
+    #[serde(rename = "TopicId", skip_serializing_if = "Option::is_none")]
+    topic_id: Option<&'a str>,
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// The delete_group_msg_by_sender body.
+#[derive(Serialize)]
+struct SenderRecallBody<'a> {
+    #[serde(rename = "GroupId")]
+    group_id: &'a str,
+    #[serde(rename = "Sender_Account")]
+    sender_account: &'a str,
+    #[serde(rename = "TopicId", skip_serializing_if = "Option::is_none")]
+    topic_id: Option<&'a str>,
+}
+
+/// The admin_msgwithdraw body.
+#[derive(Serialize)]
+struct C2CWithdrawBody<'a> {
+    #[serde(rename = "From_Account")]
+    from_account: &'a str,
+    #[serde(rename = "To_Account")]
+    to_account: &'a str,
+    #[serde(rename = "MsgKey")]
+    msg_key: &'a str,
+}
+
+/// The group_msg_get_simple body.
+#[derive(Serialize)]
+struct GroupHistoryBody<'a> {
+    #[serde(rename = "GroupId")]
+    group_id: &'a str,
+    #[serde(rename = "ReqMsgNumber")]
+    req_msg_number: u64,
+    #[serde(rename = "ReqMsgSeq", skip_serializing_if = "Option::is_none")]
+    req_msg_seq: Option<u64>,
+    /// 1 makes the service include recalled messages (IsPlaceMsg=2); omitted, it leaves
+    /// them out (the documented default).
+    #[serde(rename = "WithRecalledMsg", skip_serializing_if = "Option::is_none")]
+    with_recalled_msg: Option<u8>,
+    #[serde(rename = "TopicId", skip_serializing_if = "Option::is_none")]
+    topic_id: Option<&'a str>,
+}
+
+/// The admin_getroammsg body.
+#[derive(Serialize)]
+struct C2CHistoryBody<'a> {
+    #[serde(rename = "Operator_Account")]
+    operator_account: &'a str,
+    #[serde(rename = "Peer_Account")]
+    peer_account: &'a str,
+    #[serde(rename = "MaxCnt")]
+    max_cnt: u64,
+    #[serde(rename = "MinTime")]
+    min_time: u64,
+    #[serde(rename = "MaxTime")]
+    max_time: u64,
+    #[serde(rename = "LastMsgKey", skip_serializing_if = "Option::is_none")]
+    last_msg_key: Option<&'a str>,
 }
 
 /// `group_open_http_svc/group_msg_recall`: recall 1..=10 group messages by MsgSeq.
@@ -150,10 +230,10 @@ impl GroupRecall {
                 "must contain at least one MsgSeq",
             ));
         }
-        if msg_seqs.len() > MAX_SEQS_PER_RECALL {
+        if msg_seqs.len() > MAX_SEQS_PER_REQUEST {
             return Err(RecallError::invalid_input(
                 "msgSeqs",
-                format!("holds at most {MAX_SEQS_PER_RECALL} MsgSeqs per request"),
+                format!("holds at most {MAX_SEQS_PER_REQUEST} MsgSeqs per request"),
             ));
         }
         for (i, &s) in msg_seqs.iter().enumerate() {
@@ -167,58 +247,53 @@ impl GroupRecall {
         })
     }
 
+    /// The group.
     pub fn group_id(&self) -> &str {
         &self.group_id
     }
+    /// The MsgSeqs, as given.
     pub fn msg_seqs(&self) -> &[u64] {
         &self.msg_seqs
     }
+    /// The topic, in a community group with topics.
     pub fn topic_id(&self) -> Option<&str> {
         self.topic_id.as_deref()
     }
+    /// Why (shown to users).
     pub fn reason(&self) -> Option<&str> {
         self.reason.as_deref()
     }
 }
 
 impl GroupRecall {
-    /// The body around the `MsgSeqList` entries: the requests of one bulk recall differ only
-    /// in their MsgSeqs, so the driver builds this once and each body from it.
+    /// What the requests of one bulk recall share: they differ only in their MsgSeqs, so
+    /// the driver keeps this once and writes each body from it.
     pub fn template(&self) -> GroupRecallTemplate {
-        let mut head = String::with_capacity(32 + self.group_id.len());
-        head.push_str("{\"GroupId\":");
-        write_str(&mut head, &self.group_id);
-        head.push_str(",\"MsgSeqList\":[");
-        let mut tail = String::from("]");
-        push_opt_str(&mut tail, "TopicId", &self.topic_id);
-        push_opt_str(&mut tail, "Reason", &self.reason);
-        tail.push('}');
-        GroupRecallTemplate { head, tail }
+        GroupRecallTemplate {
+            group_id: self.group_id.clone(),
+            topic_id: self.topic_id.clone(),
+            reason: self.reason.clone(),
+        }
     }
 }
 
-/// A [`GroupRecall`] body without its MsgSeqs; see [`GroupRecall::template`].
+/// A [`GroupRecall`] without its MsgSeqs; see [`GroupRecall::template`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupRecallTemplate {
-    head: String,
-    tail: String,
+    group_id: String,
+    topic_id: Option<String>,
+    reason: Option<String>,
 }
 
 impl GroupRecallTemplate {
     /// Append the body for `msg_seqs` (already checked: 1..=10 valid MsgSeqs) to `out`.
     pub fn write_body(&self, msg_seqs: &[u64], out: &mut String) {
-        out.reserve(self.head.len() + self.tail.len() + msg_seqs.len() * 28);
-        out.push_str(&self.head);
-        for (i, &s) in msg_seqs.iter().enumerate() {
-            out.push_str(if i > 0 {
-                ",{\"MsgSeq\":"
-            } else {
-                "{\"MsgSeq\":"
-            });
-            write_u64(out, s);
-            out.push('}');
-        }
-        out.push_str(&self.tail);
+        out.push_str(&to_json(&GroupRecallBody {
+            group_id: &self.group_id,
+            msg_seq_list: MsgSeqList(msg_seqs),
+            topic_id: self.topic_id.as_deref(),
+            reason: self.reason.as_deref(),
+        }));
     }
 }
 
@@ -227,9 +302,12 @@ impl Request for GroupRecall {
         Api::GroupMsgRecall
     }
     fn body(&self) -> String {
-        let mut out = String::new();
-        self.template().write_body(&self.msg_seqs, &mut out);
-        out
+        to_json(&GroupRecallBody {
+            group_id: &self.group_id,
+            msg_seq_list: MsgSeqList(&self.msg_seqs),
+            topic_id: self.topic_id.as_deref(),
+            reason: self.reason.as_deref(),
+        })
     }
 }
 
@@ -243,6 +321,7 @@ pub struct SenderRecall {
 }
 
 impl SenderRecall {
+    /// Check every field; errors name the JS field.
     pub fn new(group_id: &str, sender_account: &str, topic_id: Option<&str>) -> Result<Self> {
         check_id("groupId", group_id)?;
         check_id("senderAccount", sender_account)?;
@@ -252,12 +331,15 @@ impl SenderRecall {
             topic_id: check_opt_id("topicId", topic_id)?,
         })
     }
+    /// The group.
     pub fn group_id(&self) -> &str {
         &self.group_id
     }
+    /// Whose messages.
     pub fn sender_account(&self) -> &str {
         &self.sender_account
     }
+    /// The topic, in a community group with topics.
     pub fn topic_id(&self) -> Option<&str> {
         self.topic_id.as_deref()
     }
@@ -268,14 +350,11 @@ impl Request for SenderRecall {
         Api::DeleteGroupMsgBySender
     }
     fn body(&self) -> String {
-        let mut out = format!(
-            "{{\"GroupId\":{},\"Sender_Account\":{}",
-            json_string(&self.group_id),
-            json_string(&self.sender_account)
-        );
-        push_opt_str(&mut out, "TopicId", &self.topic_id);
-        out.push('}');
-        out
+        to_json(&SenderRecallBody {
+            group_id: &self.group_id,
+            sender_account: &self.sender_account,
+            topic_id: self.topic_id.as_deref(),
+        })
     }
 }
 
@@ -288,6 +367,7 @@ pub struct C2CWithdraw {
 }
 
 impl C2CWithdraw {
+    /// Check every field; errors name the JS field.
     pub fn new(from_account: &str, to_account: &str, msg_key: &str) -> Result<Self> {
         check_id("fromAccount", from_account)?;
         check_id("toAccount", to_account)?;
@@ -298,12 +378,15 @@ impl C2CWithdraw {
             msg_key: msg_key.to_string(),
         })
     }
+    /// The sender.
     pub fn from_account(&self) -> &str {
         &self.from_account
     }
+    /// The receiver.
     pub fn to_account(&self) -> &str {
         &self.to_account
     }
+    /// The message.
     pub fn msg_key(&self) -> &str {
         &self.msg_key
     }
@@ -314,12 +397,11 @@ impl Request for C2CWithdraw {
         Api::AdminMsgWithdraw
     }
     fn body(&self) -> String {
-        format!(
-            "{{\"From_Account\":{},\"To_Account\":{},\"MsgKey\":{}}}",
-            json_string(&self.from_account),
-            json_string(&self.to_account),
-            json_string(&self.msg_key)
-        )
+        to_json(&C2CWithdrawBody {
+            from_account: &self.from_account,
+            to_account: &self.to_account,
+            msg_key: &self.msg_key,
+        })
     }
 }
 
@@ -335,6 +417,7 @@ pub struct GroupHistoryQuery {
 }
 
 impl GroupHistoryQuery {
+    /// Check every field; errors name the JS field.
     pub fn new(
         group_id: &str,
         count: u64,
@@ -360,18 +443,23 @@ impl GroupHistoryQuery {
             topic_id: check_opt_id("topicId", topic_id)?,
         })
     }
+    /// The group.
     pub fn group_id(&self) -> &str {
         &self.group_id
     }
+    /// Messages per page (1..=20).
     pub fn count(&self) -> u64 {
         self.count
     }
+    /// Only messages with a MsgSeq at or below this.
     pub fn before_seq(&self) -> Option<u64> {
         self.before_seq
     }
+    /// Include recalled messages.
     pub fn with_recalled(&self) -> bool {
         self.with_recalled
     }
+    /// The topic, in a community group with topics.
     pub fn topic_id(&self) -> Option<&str> {
         self.topic_id.as_deref()
     }
@@ -382,23 +470,13 @@ impl Request for GroupHistoryQuery {
         Api::GroupMsgGetSimple
     }
     fn body(&self) -> String {
-        let mut out = format!(
-            "{{\"GroupId\":{},\"ReqMsgNumber\":{}",
-            json_string(&self.group_id),
-            self.count
-        );
-        if let Some(s) = self.before_seq {
-            out.push_str(",\"ReqMsgSeq\":");
-            out.push_str(&s.to_string());
-        }
-        // WithRecalledMsg=1 makes the service include recalled messages (IsPlaceMsg=2);
-        // omitted, it leaves them out (the documented default).
-        if self.with_recalled {
-            out.push_str(",\"WithRecalledMsg\":1");
-        }
-        push_opt_str(&mut out, "TopicId", &self.topic_id);
-        out.push('}');
-        out
+        to_json(&GroupHistoryBody {
+            group_id: &self.group_id,
+            req_msg_number: self.count,
+            req_msg_seq: self.before_seq,
+            with_recalled_msg: self.with_recalled.then_some(1),
+            topic_id: self.topic_id.as_deref(),
+        })
     }
 }
 
@@ -416,6 +494,7 @@ pub struct C2CHistoryQuery {
 }
 
 impl C2CHistoryQuery {
+    /// Check every field; errors name the JS field.
     pub fn new(
         operator_account: &str,
         peer_account: &str,
@@ -458,21 +537,27 @@ impl C2CHistoryQuery {
             last_msg_key: last_msg_key.map(str::to_string),
         })
     }
+    /// Whose view of the conversation.
     pub fn operator_account(&self) -> &str {
         &self.operator_account
     }
+    /// The other account.
     pub fn peer_account(&self) -> &str {
         &self.peer_account
     }
+    /// Messages per page.
     pub fn max_count(&self) -> u64 {
         self.max_count
     }
+    /// Oldest send time, unix seconds.
     pub fn min_time(&self) -> u64 {
         self.min_time
     }
+    /// Newest send time, unix seconds.
     pub fn max_time(&self) -> u64 {
         self.max_time
     }
+    /// Continue after this message.
     pub fn last_msg_key(&self) -> Option<&str> {
         self.last_msg_key.as_deref()
     }
@@ -483,17 +568,14 @@ impl Request for C2CHistoryQuery {
         Api::AdminGetRoamMsg
     }
     fn body(&self) -> String {
-        let mut out = format!(
-            "{{\"Operator_Account\":{},\"Peer_Account\":{},\"MaxCnt\":{},\"MinTime\":{},\"MaxTime\":{}",
-            json_string(&self.operator_account),
-            json_string(&self.peer_account),
-            self.max_count,
-            self.min_time,
-            self.max_time
-        );
-        push_opt_str(&mut out, "LastMsgKey", &self.last_msg_key);
-        out.push('}');
-        out
+        to_json(&C2CHistoryBody {
+            operator_account: &self.operator_account,
+            peer_account: &self.peer_account,
+            max_cnt: self.max_count,
+            min_time: self.min_time,
+            max_time: self.max_time,
+            last_msg_key: self.last_msg_key.as_deref(),
+        })
     }
 }
 

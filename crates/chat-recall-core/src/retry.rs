@@ -15,10 +15,15 @@
 
 use super::error::{classify, ErrorKind, RecallError, RetryAdvice};
 
+/// Default of [`RetryPolicy::max_retries`].
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
+/// Default of [`RetryPolicy::base_delay_ms`].
 pub const DEFAULT_BASE_DELAY_MS: f64 = 200.0;
+/// Default of [`RetryPolicy::max_backoff_ms`].
 pub const DEFAULT_MAX_BACKOFF_MS: f64 = 5_000.0;
+/// Default of [`RetryPolicy::signature_lockout_ms`] (the wait after 70050).
 pub const DEFAULT_SIGNATURE_LOCKOUT_MS: f64 = 60_000.0;
+/// Default of [`RetryPolicy::max_delay_ms`].
 pub const DEFAULT_MAX_DELAY_MS: f64 = 60_000.0;
 
 /// Backoff options. Non-finite or negative numbers fall back to the defaults.
@@ -52,7 +57,10 @@ impl Default for RetryPolicy {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Decision {
     /// Send again after `delay_ms`; uses one retry.
-    Retry { delay_ms: f64 },
+    Retry {
+        /// How long to wait first.
+        delay_ms: f64,
+    },
     /// Renew the UserSig and send again now; does not use a retry.
     Resign,
     /// Final: report the error.

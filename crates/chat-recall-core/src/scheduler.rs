@@ -63,6 +63,7 @@ pub fn default_max_in_flight(rate: f64) -> usize {
 pub struct JobConfig {
     /// Concurrent requests of this job (default 50; 0 is treated as 1).
     pub max_in_flight: usize,
+    /// Retries and backoff.
     pub retry: RetryPolicy,
     /// The driver holds a secret key and can renew an expired UserSig (70001).
     pub can_resign: bool,
@@ -395,6 +396,7 @@ pub fn aborted_error(api: Api) -> RecallError {
 /// The outcome of a [`SingleJob`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct SingleReport<T> {
+    /// The answer, or the final error.
     pub result: Result<T, RecallError>,
     /// HTTP requests sent, retries included.
     pub requests: u64,
@@ -414,6 +416,7 @@ pub struct SingleJob<T> {
 }
 
 impl<T> SingleJob<T> {
+    /// A job for one request to `api`.
     pub fn new(api: Api, cfg: JobConfig) -> SingleJob<T> {
         SingleJob {
             api,
@@ -422,10 +425,12 @@ impl<T> SingleJob<T> {
         }
     }
 
+    /// The API called.
     pub fn api(&self) -> Api {
         self.api
     }
 
+    /// The next step at monotonic time `now_ms`.
     pub fn poll(&mut self, now_ms: f64, pacer: &mut Pacer) -> Action {
         match self.engine.poll(now_ms, pacer) {
             Step::Send {
@@ -445,6 +450,7 @@ impl<T> SingleJob<T> {
         }
     }
 
+    /// Feed the answer (or failure) of request `request_id`.
     pub fn on_response(
         &mut self,
         request_id: u64,
@@ -479,18 +485,22 @@ impl<T> SingleJob<T> {
         }
     }
 
+    /// The job has its result.
     pub fn is_done(&self) -> bool {
         self.engine.is_done()
     }
 
+    /// HTTP requests sent, retries included.
     pub fn requests(&self) -> u64 {
         self.engine.requests()
     }
 
+    /// Retries sent.
     pub fn retries(&self) -> u64 {
         self.engine.retries()
     }
 
+    /// Requests sent and not yet answered.
     pub fn in_flight(&self) -> usize {
         self.engine.in_flight()
     }

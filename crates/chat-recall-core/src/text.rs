@@ -1,4 +1,4 @@
-//! Small text rules shared by every request: identifiers and JSON string quoting.
+//! Small text rules shared by every request: identifiers.
 
 use super::error::{RecallError, Result};
 
@@ -37,25 +37,9 @@ pub fn check_id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A JSON string literal for `s`, quotes included (see [`super::json::write_str`]).
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    super::json::write_str(&mut out, s);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_string_round_trips() {
-        for s in ["", "plain", "quote\"back\\slash", "ctl\u{1}\n\t", "中文 🎉"] {
-            let lit = json_string(s);
-            let back: String = serde_json::from_str(&lit).unwrap();
-            assert_eq!(back, s);
-        }
-    }
 
     #[test]
     fn ids() {

@@ -3,22 +3,31 @@
 //! Byte-compatible with Tencent's official generators: the HMAC covers the same content
 //! string, the JSON document has the same fields in the same order, and any zlib stream is
 //! accepted when verifying (the official Go library writes stored blocks).
+//!
+//! A UserSig is `base64url-ish(zlib(JSON document))`: base64 by the `base64` crate, zlib
+//! inflated by `miniz_oxide` under a size bound, the document read by serde_json.
 
+use std::borrow::Cow;
+
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::base64;
 use super::error::{RecallError, Result};
-use super::inflate;
-use super::json::{self, Value};
-use super::text::{check_account, json_string};
+use super::limits::SdkAppId;
+use super::text::check_account;
+use super::wire::{from_body, Int};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The longest UserSig we will try to decode, and the most it may inflate to. Real ones are
-/// a few hundred bytes; the caps keep a hostile input from costing memory.
-const MAX_USERSIG_LEN: usize = 8 * 1024;
-const MAX_INFLATED_LEN: usize = 16 * 1024;
+/// The longest UserSig we will try to decode. Real ones are a few hundred bytes.
+pub const MAX_USERSIG_LEN: usize = 8 * 1024;
+/// The most a UserSig's zlib stream may inflate to: a real document is under 2 KiB (the
+/// largest userbuf we sign, 1 KiB, is 1.4 KiB of base64), so 16 KiB leaves room while a small
+/// hostile stream (zlib reaches ~1000:1) cannot make us allocate without limit.
+pub const MAX_INFLATED_LEN: usize = 16 * 1024;
 /// Longest lifetime accepted when signing: 100 years, far beyond any sane setting.
 pub const MAX_EXPIRE_SECONDS: u64 = 100 * 365 * 24 * 3600;
 
@@ -26,10 +35,15 @@ pub const MAX_EXPIRE_SECONDS: u64 = 100 * 365 * 24 * 3600;
 /// `Debug` is written by hand so a logged request never shows the secret key.
 #[derive(Clone)]
 pub struct SignRequest<'a> {
+    /// The app.
     pub sdk_app_id: u64,
+    /// The app's secret key (never logged).
     pub secret_key: &'a str,
+    /// The account the UserSig is for.
     pub identifier: &'a str,
+    /// Lifetime in seconds.
     pub expire_seconds: u64,
+    /// Optional user buffer to sign in (TLS.userbuf).
     pub user_buf: Option<&'a [u8]>,
     /// Unix seconds: the caller's clock.
     pub now: u64,
@@ -51,21 +65,18 @@ impl std::fmt::Debug for SignRequest<'_> {
 /// What a valid UserSig says about itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSigInfo {
+    /// When it was signed, unix seconds.
     pub time: u64,
+    /// Its lifetime in seconds.
     pub expire: u64,
     /// `time + expire`: after this second the service answers 70001.
     pub expires_at: u64,
+    /// The signed user buffer, when there is one.
     pub user_buf: Option<Vec<u8>>,
 }
 
 fn check_sdk_app_id(sdk_app_id: u64) -> Result<()> {
-    if sdk_app_id == 0 || sdk_app_id > u32::MAX as u64 {
-        return Err(RecallError::invalid_input(
-            "sdkAppId",
-            "must be an integer in 1..=4294967295",
-        ));
-    }
-    Ok(())
+    SdkAppId::new(sdk_app_id).map(|_| ())
 }
 
 fn check_secret_key(secret_key: &str) -> Result<()> {
@@ -119,7 +130,7 @@ pub fn compute_sig(
 ) -> Result<String> {
     let mut mac = new_mac(secret_key)?;
     mac.update(sig_content(identifier, sdk_app_id, time, expire, user_buf_b64).as_bytes());
-    Ok(base64::encode(&mac.finalize().into_bytes()))
+    Ok(STANDARD.encode(mac.finalize().into_bytes()))
 }
 
 /// Sign a UserSig.
@@ -141,7 +152,7 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
             ));
         }
     }
-    let user_buf_b64 = req.user_buf.map(base64::encode);
+    let user_buf_b64 = req.user_buf.map(|b| STANDARD.encode(b));
     let sig = compute_sig(
         req.secret_key,
         req.identifier,
@@ -150,26 +161,47 @@ pub fn generate(req: &SignRequest<'_>) -> Result<String> {
         req.expire_seconds,
         user_buf_b64.as_deref(),
     )?;
-    // Field order as the official libraries write it.
-    let mut doc = format!(
-        "{{\"TLS.ver\":\"2.0\",\"TLS.identifier\":{},\"TLS.sdkappid\":{},\"TLS.expire\":{},\"TLS.time\":{},\"TLS.sig\":{}",
-        json_string(req.identifier),
-        req.sdk_app_id,
-        req.expire_seconds,
-        req.now,
-        json_string(&sig)
-    );
-    if let Some(b) = &user_buf_b64 {
-        doc.push_str(",\"TLS.userbuf\":");
-        doc.push_str(&json_string(b));
-    }
-    doc.push('}');
-    Ok(escape(&base64::encode(&zlib_stored(doc.as_bytes()))))
+    let doc = SigDocOut {
+        ver: "2.0",
+        identifier: req.identifier,
+        sdk_app_id: req.sdk_app_id,
+        expire: req.expire_seconds,
+        time: req.now,
+        sig: &sig,
+        user_buf: user_buf_b64.as_deref(),
+    };
+    // Serialising a struct of strings and integers into a Vec cannot fail; map it anyway
+    // rather than unwrap.
+    let json = serde_json::to_vec(&doc)
+        .map_err(|_| RecallError::invalid_input("identifier", "cannot be written as JSON"))?;
+    Ok(escape(&STANDARD.encode(zlib_stored(&json))))
+}
+
+/// The JSON document of a UserSig as written: fields in the order the official libraries
+/// write them (serde writes a struct's fields in declaration order).
+#[derive(Serialize)]
+struct SigDocOut<'a> {
+    #[serde(rename = "TLS.ver")]
+    ver: &'a str,
+    #[serde(rename = "TLS.identifier")]
+    identifier: &'a str,
+    #[serde(rename = "TLS.sdkappid")]
+    sdk_app_id: u64,
+    #[serde(rename = "TLS.expire")]
+    expire: u64,
+    #[serde(rename = "TLS.time")]
+    time: u64,
+    #[serde(rename = "TLS.sig")]
+    sig: &'a str,
+    #[serde(rename = "TLS.userbuf", skip_serializing_if = "Option::is_none")]
+    user_buf: Option<&'a str>,
 }
 
 /// A zlib stream of stored (uncompressed) deflate blocks, as Tencent's official Go library
-/// writes. The service accepts any valid zlib stream; a ~250-byte document gains little from
-/// compression, and leaving the compressor out keeps about 12 KB of code out of the wasm.
+/// writes (RFC 1950/1951 framing: no compression is done, so there is no codec here; the
+/// checksum is `adler2`'s, the one miniz_oxide uses). The service accepts any valid zlib
+/// stream; a ~250-byte document gains little from compression, and leaving miniz_oxide's
+/// compressor out keeps about 12 KB of code out of the wasm.
 fn zlib_stored(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + 16);
     out.extend_from_slice(&[0x78, 0x01]);
@@ -185,23 +217,8 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&(!len).to_le_bytes());
         out.extend_from_slice(chunk);
     }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out.extend_from_slice(&adler2::adler32_slice(data).to_be_bytes());
     out
-}
-
-pub(crate) fn adler32(data: &[u8]) -> u32 {
-    const MOD: u32 = 65521;
-    let (mut a, mut b) = (1u32, 0u32);
-    // 5552 is the longest run before `b` could overflow a u32 (zlib's NMAX).
-    for chunk in data.chunks(5552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
-    }
-    (b << 16) | a
 }
 
 /// base64 → the URL-safe alphabet TLSSigAPIv2 uses.
@@ -230,36 +247,50 @@ fn unescape(sig: &str) -> String {
 /// The decoded JSON document of a UserSig, before its signature is checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSigDoc {
+    /// `TLS.identifier`: the account it was signed for.
     pub identifier: String,
+    /// `TLS.sdkappid`.
     pub sdk_app_id: u64,
+    /// `TLS.time`: when it was signed, unix seconds.
     pub time: u64,
+    /// `TLS.expire`: its lifetime in seconds.
     pub expire: u64,
+    /// `TLS.sig`: base64 of the HMAC.
     pub sig: String,
+    /// `TLS.userbuf`: base64 of the signed user buffer, when there is one.
     pub user_buf_b64: Option<String>,
+}
+
+/// The document as read: every field optional here so the error names the one missing.
+/// Some generators wrote the numbers as strings ([`Int`] takes both).
+#[derive(Deserialize)]
+struct SigDocIn<'a> {
+    #[serde(rename = "TLS.ver", borrow, default)]
+    ver: Option<Cow<'a, str>>,
+    #[serde(rename = "TLS.identifier", borrow, default)]
+    identifier: Option<Cow<'a, str>>,
+    #[serde(rename = "TLS.sdkappid", default)]
+    sdk_app_id: Option<Int>,
+    #[serde(rename = "TLS.time", default)]
+    time: Option<Int>,
+    #[serde(rename = "TLS.expire", default)]
+    expire: Option<Int>,
+    #[serde(rename = "TLS.sig", borrow, default)]
+    sig: Option<Cow<'a, str>>,
+    #[serde(rename = "TLS.userbuf", borrow, default)]
+    user_buf: Option<Cow<'a, str>>,
 }
 
 fn malformed(why: &str) -> RecallError {
     RecallError::auth(format!("userSig: malformed ({why})"))
 }
 
-fn json_u64(v: &Value, field: &str) -> Result<u64> {
-    match v.get(field) {
-        Some(n @ Value::Number(_)) => n.as_u64().ok_or_else(|| malformed(field)),
-        // Some generators wrote numbers as strings; accept digits only.
-        Some(Value::String(s))
-            if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            s.parse().map_err(|_| malformed(field))
-        }
-        _ => Err(malformed(field)),
-    }
+fn required_u64(v: Option<Int>, field: &str) -> Result<u64> {
+    v.and_then(Int::as_u64).ok_or_else(|| malformed(field))
 }
 
-fn json_str(v: &Value, field: &str) -> Result<String> {
-    match v.get(field) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(malformed(field)),
-    }
+fn required_str(v: Option<Cow<'_, str>>, field: &str) -> Result<String> {
+    v.map(Cow::into_owned).ok_or_else(|| malformed(field))
 }
 
 /// Decode a UserSig into its document without checking the signature.
@@ -272,30 +303,27 @@ pub fn decode(user_sig: &str) -> Result<UserSigDoc> {
     }
     let b64 = unescape(user_sig.trim());
     // Padded or not: generators differ, and some write the padding wrong.
-    let compressed = base64::decode_unpadded(b64.trim_end_matches('=').as_bytes())
-        .ok_or_else(|| malformed("not base64"))?;
-    let json = inflate::zlib_decompress(&compressed, MAX_INFLATED_LEN)
-        .ok_or_else(|| malformed("not a zlib stream"))?;
-    let v = json::parse(&json).map_err(|_| malformed("not JSON"))?;
-    if !matches!(v, Value::Object(_)) {
-        return Err(malformed("not a JSON object"));
+    let compressed = STANDARD_NO_PAD
+        .decode(b64.trim_end_matches('='))
+        .map_err(|_| malformed("not base64"))?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_LEN)
+            .map_err(|_| malformed("not a zlib stream"))?;
+    let doc: SigDocIn<'_> = from_body(&json).map_err(|e| match e {
+        super::wire::BodyError::NotObject => malformed("not a JSON object"),
+        super::wire::BodyError::Field { path, .. } => malformed(&path),
+        _ => malformed("not JSON"),
+    })?;
+    if doc.ver.as_deref() != Some("2.0") {
+        return Err(malformed("TLS.ver is not 2.0"));
     }
-    match v.get("TLS.ver") {
-        Some(Value::String(s)) if s == "2.0" => {}
-        _ => return Err(malformed("TLS.ver is not 2.0")),
-    }
-    let user_buf_b64 = match v.get("TLS.userbuf") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(malformed("TLS.userbuf")),
-    };
     Ok(UserSigDoc {
-        identifier: json_str(&v, "TLS.identifier")?,
-        sdk_app_id: json_u64(&v, "TLS.sdkappid")?,
-        time: json_u64(&v, "TLS.time")?,
-        expire: json_u64(&v, "TLS.expire")?,
-        sig: json_str(&v, "TLS.sig")?,
-        user_buf_b64,
+        identifier: required_str(doc.identifier, "TLS.identifier")?,
+        sdk_app_id: required_u64(doc.sdk_app_id, "TLS.sdkappid")?,
+        time: required_u64(doc.time, "TLS.time")?,
+        expire: required_u64(doc.expire, "TLS.expire")?,
+        sig: required_str(doc.sig, "TLS.sig")?,
+        user_buf_b64: doc.user_buf.map(Cow::into_owned),
     })
 }
 
@@ -316,6 +344,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// The service's ErrorCode for this reason.
     pub fn service_code(self) -> i64 {
         match self {
             Rejection::Malformed => 70003,
@@ -352,8 +381,9 @@ pub fn check(
             RecallError::auth("userSig: signed for a different identifier"),
         ));
     }
-    let sig_bytes = base64::decode(doc.sig.as_bytes())
-        .ok_or_else(|| (Rejection::Malformed, malformed("TLS.sig is not base64")))?;
+    let sig_bytes = STANDARD
+        .decode(&doc.sig)
+        .map_err(|_| (Rejection::Malformed, malformed("TLS.sig is not base64")))?;
     let mut mac = new_mac(secret_key).map_err(|e| (Rejection::BadSignature, e))?;
     mac.update(
         sig_content(
@@ -381,8 +411,9 @@ pub fn check(
     let user_buf = match &doc.user_buf_b64 {
         None => None,
         Some(b) => Some(
-            base64::decode(b.as_bytes())
-                .ok_or_else(|| (Rejection::Malformed, malformed("TLS.userbuf is not base64")))?,
+            STANDARD
+                .decode(b)
+                .map_err(|_| (Rejection::Malformed, malformed("TLS.userbuf is not base64")))?,
         ),
     };
     Ok(UserSigInfo {
@@ -497,12 +528,11 @@ mod tests {
         // We write stored blocks (as the official Go library does); the Node, Python and
         // Java libraries compress. Both must verify.
         let sig = generate(&req(None)).unwrap();
-        let json = miniz_oxide::inflate::decompress_to_vec_zlib(
-            &base64::decode(unescape(&sig).as_bytes()).unwrap(),
-        )
-        .unwrap();
+        let json =
+            miniz_oxide::inflate::decompress_to_vec_zlib(&STANDARD.decode(unescape(&sig)).unwrap())
+                .unwrap();
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
-        let other = escape(&base64::encode(&compressed));
+        let other = escape(&STANDARD.encode(&compressed));
         assert_ne!(other, sig);
         assert!(verify(1400000000, KEY, "xiaojun", &other, 1700000000).is_ok());
     }

@@ -4,13 +4,12 @@
 use chat_recall_core::endpoint::Api;
 use chat_recall_core::error::ErrorKind;
 use chat_recall_core::history::*;
-use chat_recall_core::json::ToJson;
 use chat_recall_core::responses::*;
 use serde_json::json;
 
-/// What JS receives: the result's JSON text, read back by serde_json.
-fn to_value(v: &impl ToJson) -> serde_json::Value {
-    serde_json::from_str(&v.to_json()).expect("to_json writes valid JSON")
+/// What JS receives: the result serialised by serde.
+fn to_value(v: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(v).expect("results serialise to JSON")
 }
 
 const OK: &[u8] = br#"{"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}"#;

@@ -4,6 +4,7 @@ mod sched_common;
 
 use chat_recall_core::bulk::*;
 use chat_recall_core::error::{ErrorKind, RecallError};
+use chat_recall_core::limits::MAX_SAFE_INTEGER;
 use chat_recall_core::pacer::Pacer;
 use chat_recall_core::scheduler::{Action, JobConfig};
 use sched_common::*;
@@ -43,8 +44,8 @@ fn invalid_seqs_are_rejected_naming_the_index() {
     let e = plan_batches(&[1, 0]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidInput);
     assert!(e.info.starts_with("msgSeqs[1]:"), "{}", e.info);
-    assert!(plan_batches(&[MAX_MSG_SEQ]).is_ok());
-    assert!(plan_batches(&[MAX_MSG_SEQ + 1])
+    assert!(plan_batches(&[MAX_SAFE_INTEGER]).is_ok());
+    assert!(plan_batches(&[MAX_SAFE_INTEGER + 1])
         .unwrap_err()
         .info
         .starts_with("msgSeqs[0]"));

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chat_recall_core::bulk::*;
 use chat_recall_core::endpoint::Api;
 use chat_recall_core::error::{ErrorKind, RecallError};
+use chat_recall_core::limits::MAX_SEQS_PER_REQUEST;
 use chat_recall_core::pacer::{Pacer, PacerConfig};
 use chat_recall_core::retry::RetryPolicy;
 use chat_recall_core::scheduler::{JobConfig, SingleJob};

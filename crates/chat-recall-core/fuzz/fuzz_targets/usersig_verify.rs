@@ -2,7 +2,6 @@
 //! a document whose fields, signed again with the same key, verify again (round trip).
 #![no_main]
 
-use chat_recall_core::base64;
 use chat_recall_core::usersig::{check, decode, generate, SignRequest};
 use chat_recall_core_fuzz::{VECTOR_APPID, VECTOR_KEY};
 use libfuzzer_sys::fuzz_target;
@@ -20,10 +19,7 @@ fuzz_target!(|sig: &str| {
     assert_eq!(info.expires_at, doc.time.saturating_add(doc.expire));
     // Sign the same fields again: it must verify and decode to the same document. (Only
     // expiries `generate` accepts can round-trip; a foreign generator may sign others.)
-    let user_buf = doc
-        .user_buf_b64
-        .as_deref()
-        .map(|b| base64::decode(b.as_bytes()).expect("a verified userbuf is base64"));
+    let user_buf = info.user_buf.clone();
     let Ok(again) = generate(&SignRequest {
         sdk_app_id: doc.sdk_app_id,
         secret_key: VECTOR_KEY,

@@ -3,7 +3,7 @@
 //! means the URL carried the right Sign for its RequestTime: anything else is a forgery.
 #![no_main]
 
-use chat_recall_core::webhook::{compute_sign, parse_callback, CallbackInput};
+use chat_recall_core::webhook::{compute_sign, parse_callback, CallbackAuth, CallbackInput};
 use chat_recall_core_fuzz::{webhook_input, SAMPLE_APPID, VECTOR_TIME, VECTOR_TOKEN};
 use libfuzzer_sys::fuzz_target;
 
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         url,
         body: w.body,
         sdk_app_id: SAMPLE_APPID,
-        token,
+        auth: token.map_or(CallbackAuth::Unsigned, CallbackAuth::Token),
         now: VECTOR_TIME,
         max_skew_seconds: SKEW,
     });
