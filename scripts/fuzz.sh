@@ -3,8 +3,9 @@
 # and prints one JSON line per target: executions, crashes, seconds. Also writes the lines
 # to target/fuzz-report.jsonl for scripts/bench.sh's reliability report.
 #
-#   scripts/fuzz.sh SECONDS        each target for SECONDS (-max_total_time)
-#   scripts/fuzz.sh --runs N       each target for N executions (-runs), timed
+#   scripts/fuzz.sh SECONDS [TARGET...]       each target for SECONDS (-max_total_time)
+#   scripts/fuzz.sh --runs N [TARGET...]      each target for N executions (-runs), timed
+# Without TARGETs, every target (`cargo fuzz list`).
 #
 # Seeds come from fuzz/seeds/<target> (committed, made from the service's samples); what the
 # fuzzer learns goes to fuzz/corpus/<target> (not committed). A crash leaves its input in
@@ -15,10 +16,13 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 mode=time
-budget=${1:-20}
 if [ "${1:-}" = "--runs" ]; then
   mode=runs
   budget=${2:?--runs needs a number}
+  shift 2
+else
+  budget=${1:-20}
+  shift || true
 fi
 case "$budget" in '' | *[!0-9]*) echo "fuzz.sh: not a number: $budget" >&2; exit 2 ;; esac
 
@@ -36,7 +40,9 @@ opts=(-a -s none)
 (cd crates/chat-recall-core && "${fuzz[@]}" build "${opts[@]}" >&2)
 
 failed=0
-for t in $(cd crates/chat-recall-core && "${fuzz[@]}" list); do
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(cd crates/chat-recall-core && "${fuzz[@]}" list)
+for t in "${targets[@]}"; do
   mkdir -p "$fuzz_dir/corpus/$t" "$fuzz_dir/seeds/$t" "$fuzz_dir/artifacts/$t"
   if [ "$mode" = time ]; then limit="-max_total_time=$budget"; else limit="-runs=$budget"; fi
   before=$(find "$fuzz_dir/artifacts/$t" -type f | wc -l)
