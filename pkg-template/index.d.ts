@@ -98,7 +98,7 @@ export interface RecallClientBaseOptions {
   userSigTtlSeconds?: number | undefined;
   /**
    * Request starts per second per API, spaced evenly (1% is held back so network jitter never
-   * puts one more arrival into a server second). Default 200, the service's limit per API.
+   * puts one more arrival into a server second). 0.1..=100000; default 200, the service's limit per API.
    * After a rate-limit answer (60007, 60011, 60018, 60019, HTTP 429) the client pauses 250 ms
    * and halves its rate, which climbs back to the full rate over 5 s.
    */

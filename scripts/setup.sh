@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the tests need, idempotently: the wasm target, the
-# wasm-bindgen CLI matching Cargo.lock, the npm dev tools, and (with --browser) Chromium.
+# wasm-bindgen CLI matching Cargo.lock, the npm dev tools, (with --browser) Chromium and
+# (with --fuzz) the nightly toolchain and cargo-fuzz.
 # Safe to run again and again; each step is skipped when already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
-for a in "$@"; do [ "$a" = "--browser" ] && want_browser=1; done
+want_fuzz=0
+for a in "$@"; do
+  [ "$a" = "--browser" ] && want_browser=1
+  [ "$a" = "--fuzz" ] && want_fuzz=1
+done
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -57,6 +62,17 @@ if [ "$want_browser" = 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+if [ "$want_fuzz" = 1 ]; then
+  # cargo-fuzz needs a nightly compiler (sanitizer flags); the project itself builds on stable.
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    log "installing the nightly toolchain (minimal) for cargo-fuzz"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz; takes a few minutes"
+    cargo install cargo-fuzz --locked
   fi
 fi
 log "tools ready"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what it needs (idempotently),
 # then native tests, the wasm build, wasm-bindgen-test in Node and headless Chromium, and
-# the JS suites against the built package.
+# the JS suites against the built package (incl. the hostile and secrets suites), and a
+# bounded fuzz run of the core's parsers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -10,6 +11,10 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "setup"
 bash scripts/setup.sh --browser
+
+step "formatting and lints (cargo fmt --check, clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy --quiet --workspace --all-targets -- -D warnings
 
 step "native tests (core, emulator)"
 cargo test --workspace --quiet
@@ -32,5 +37,8 @@ cargo build --quiet --release -p chat-recall-emulator
 
 step "JS suites against the built package (node --test; Chromium via Playwright)"
 node --test --test-concurrency=1 tests/js/
+
+step "bounded fuzzing: every cargo-fuzz target of the core (FUZZ_SECONDS each, default 20)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
 step "all tests passed"

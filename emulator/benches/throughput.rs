@@ -6,7 +6,6 @@
 //! a full UserSig check per request, rate limit off.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 use common::*;
 

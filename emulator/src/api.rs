@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::state::{pair, Group, GroupType, State, Thread, Topic};
+use crate::state::{pair, Group, GroupType, NewGroupMsg, State, Thread, Topic};
 
 pub struct Ctx<'a> {
     pub admin: &'a str,
@@ -62,37 +62,58 @@ fn fail<T>(code: i64, info: impl Into<String>) -> Result<T, Failure> {
     Err((code, info.into()))
 }
 
+type Handler = fn(&mut State, &Map<String, Value>, &Ctx) -> ApiResult;
+
+/// Every command the emulator serves, by `service/command`: the dispatch table, and the only
+/// names the stats and the rate limiter keep apart (so their memory is bounded by this list).
+const ROUTES: [(&str, Handler); 10] = [
+    ("im_open_login_svc/account_import", account_import),
+    ("group_open_http_svc/create_group", create_group),
+    ("million_group_open_http_svc/create_topic", create_topic),
+    ("group_open_http_svc/send_group_msg", send_group_msg),
+    (
+        "group_open_http_svc/group_msg_get_simple",
+        group_msg_get_simple,
+    ),
+    ("group_open_http_svc/group_msg_recall", group_msg_recall),
+    (
+        "group_open_http_svc/delete_group_msg_by_sender",
+        delete_group_msg_by_sender,
+    ),
+    ("openim/sendmsg", sendmsg),
+    ("openim/admin_getroammsg", admin_getroammsg),
+    ("openim/admin_msgwithdraw", admin_msgwithdraw),
+];
+
+/// The stats and rate-limit bucket of every path that is not a known command.
+pub const OTHER: &str = "other";
+
+/// The bucket a request path is counted under: its command's own name, or [`OTHER`].
+pub fn bucket(path: &str) -> &'static str {
+    ROUTES
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map_or(OTHER, |(name, _)| name)
+}
+
 /// Dispatch by `service/command`; `None` if the command is unknown.
 pub fn handle(state: &mut State, path: &str, body: &[u8], ctx: &Ctx) -> Option<ApiResult> {
-    let openim = path.starts_with("openim/");
-    let parse_code = if openim { 90001 } else { 60003 };
-    let run = |state: &mut State,
-               f: fn(&mut State, &Map<String, Value>, &Ctx) -> ApiResult|
-     -> ApiResult {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => f(state, &m, ctx),
-            Ok(_) => fail(
-                parse_code,
-                "Fail to Parse json data of body, Please check it: the body must be a JSON object",
-            ),
-            Err(e) => fail(
-                parse_code,
-                format!("Fail to Parse json data of body, Please check it: {e}"),
-            ),
-        }
+    let (_, f) = ROUTES.iter().find(|(name, _)| *name == path)?;
+    let parse_code = if path.starts_with("openim/") {
+        90001
+    } else {
+        60003
     };
-    Some(match path {
-        "im_open_login_svc/account_import" => run(state, account_import),
-        "group_open_http_svc/create_group" => run(state, create_group),
-        "million_group_open_http_svc/create_topic" => run(state, create_topic),
-        "group_open_http_svc/send_group_msg" => run(state, send_group_msg),
-        "group_open_http_svc/group_msg_get_simple" => run(state, group_msg_get_simple),
-        "group_open_http_svc/group_msg_recall" => run(state, group_msg_recall),
-        "group_open_http_svc/delete_group_msg_by_sender" => run(state, delete_group_msg_by_sender),
-        "openim/sendmsg" => run(state, sendmsg),
-        "openim/admin_getroammsg" => run(state, admin_getroammsg),
-        "openim/admin_msgwithdraw" => run(state, admin_msgwithdraw),
-        _ => return None,
+    Some(match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => f(state, &m, ctx),
+        Ok(_) => fail(
+            parse_code,
+            "Fail to Parse json data of body, Please check it: the body must be a JSON object",
+        ),
+        Err(e) => fail(
+            parse_code,
+            format!("Fail to Parse json data of body, Please check it: {e}"),
+        ),
     })
 }
 
@@ -350,7 +371,17 @@ fn send_group_msg(state: &mut State, m: &Map<String, Value>, ctx: &Ctx) -> ApiRe
     thread_mut(g, topic.as_deref())?;
     let gid = g.id.clone();
     let seq = state
-        .push_group_msg(&gid, topic.as_deref(), &from, random, prio, body, ctx.now)
+        .push_group_msg(
+            &gid,
+            topic.as_deref(),
+            NewGroupMsg {
+                from: &from,
+                random,
+                priority: prio,
+                body,
+                time: ctx.now,
+            },
+        )
         .ok_or((10002, "internal error".to_string()))?;
     let mut f = Map::new();
     f.insert("MsgTime".into(), json!(ctx.now));

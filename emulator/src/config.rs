@@ -21,6 +21,8 @@ Options (defaults in brackets):
   --fault-rate P          probability in 0..=1 of a fault per /v4 request [0]
   --fault-kinds LIST      comma list of 502,internal,drop,truncate,slow [all]
   --slow-ms N             delay of a `slow` fault [3000]
+  --header-timeout-ms N   close a connection whose request head is not complete N ms after
+                          it was due (half-sent or idle keep-alive) [5000]
   --seed N                PRNG seed for ids, demo data and faults [1]
   --seed-demo             create demo accounts, groups and messages
   --seed-group ID:TYPE:COUNT  create group ID (Private|Public|ChatRoom|AVChatRoom|Community,
@@ -88,6 +90,9 @@ pub struct Config {
     pub fault_rate: f64,
     pub fault_kinds: Vec<FaultKind>,
     pub slow_ms: u64,
+    /// How long a connection may take to send a complete request head, counted from the
+    /// connection's start or the end of the previous answer (hyper's header read timeout).
+    pub header_timeout_ms: u64,
     pub seed: u64,
     pub seed_demo: bool,
     pub seed_groups: Vec<SeedGroup>,
@@ -114,6 +119,7 @@ impl Config {
             fault_rate: 0.0,
             fault_kinds: FaultKind::ALL.to_vec(),
             slow_ms: 3000,
+            header_timeout_ms: 5000,
             seed: 1,
             seed_demo: false,
             seed_groups: Vec::new(),
@@ -196,6 +202,12 @@ impl Config {
                     }
                 }
                 "--slow-ms" => c.slow_ms = num(&name, value(&name)?)?,
+                "--header-timeout-ms" => {
+                    c.header_timeout_ms = num(&name, value(&name)?)?;
+                    if !(1..=3_600_000).contains(&c.header_timeout_ms) {
+                        return Err("--header-timeout-ms must be in 1..=3600000".into());
+                    }
+                }
                 "--seed" => c.seed = num(&name, value(&name)?)?,
                 "--seed-demo" => c.seed_demo = true,
                 "--seed-group" => c.seed_groups.push(SeedGroup::parse(&value(&name)?)?),

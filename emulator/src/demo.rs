@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::api::{self, Ctx};
 use crate::rng::SplitMix;
-use crate::state::State;
+use crate::state::{NewGroupMsg, State};
 
 pub const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
 pub const COMMUNITY: &str = "@TGS#_demo-community";
@@ -169,11 +169,13 @@ pub fn seed_group(
             .push_group_msg(
                 &g.id,
                 None,
-                from,
-                rng.next_u32(),
-                2,
-                body,
-                (start + k).min(now),
+                NewGroupMsg {
+                    from,
+                    random: rng.next_u32(),
+                    priority: 2,
+                    body,
+                    time: (start + k).min(now),
+                },
             )
             .ok_or("--seed-group: group vanished")?;
         debug_assert_eq!(seq, k);

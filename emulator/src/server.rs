@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
@@ -216,11 +216,21 @@ pub async fn handle(
         ));
         Ok(resp)
     };
+    let keep_alive = HeaderValue::from_str(&format!(
+        "timeout={}",
+        (app.cfg.header_timeout_ms / 1000).max(1)
+    ));
     resp.map(|mut r| {
-        r.headers_mut().insert(
+        let h = r.headers_mut();
+        h.insert(
             hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         );
+        // Idle keep-alive connections are closed by the header read timeout: say so, so
+        // clients that honour the hint (undici) retire a socket before it is closed.
+        if let Ok(v) = keep_alive {
+            h.insert(HeaderName::from_static("keep-alive"), v);
+        }
         r
     })
 }
@@ -369,7 +379,10 @@ async fn v4(
 ) -> Result<(Response<EmuBody>, i64), Dropped> {
     let t_ms = now_ms();
     let now = t_ms / 1000;
-    app.stats_mut().arrival(cmd, t_ms);
+    // Stats and the rate limit are kept per known command; every other path shares one
+    // bucket, so a scan of distinct paths cannot grow them.
+    let bucket = api::bucket(cmd);
+    app.stats_mut().arrival(bucket, t_ms);
     let openim = cmd.starts_with("openim/");
     let latency = Duration::from_millis(app.cfg.latency_ms);
     let query = req.uri().query().unwrap_or("").to_string();
@@ -383,7 +396,7 @@ async fn v4(
     let auth = authenticate(app, &query, openim, now, log.rec());
     {
         let mut st = app.stats_mut();
-        let a = st.api(cmd);
+        let a = st.api(bucket);
         if log.rec().random.is_none() {
             a.random_invalid += 1;
         }
@@ -392,7 +405,11 @@ async fn v4(
     let fault = app.faults.draw();
     log.rec().fault = fault.map(FaultKind::name);
     if let Some(k) = fault {
-        *app.stats_mut().api(cmd).faults.entry(k.name()).or_default() += 1;
+        *app.stats_mut()
+            .api(bucket)
+            .faults
+            .entry(k.name())
+            .or_default() += 1;
     }
     match fault {
         Some(FaultKind::Drop) => return Err(Dropped),
@@ -439,14 +456,14 @@ async fn v4(
         if let Err((code, info)) = auth {
             log.rec().auth_code = code;
             *app.stats_mut()
-                .api(cmd)
+                .api(bucket)
                 .auth_rejections
                 .entry(code)
                 .or_default() += 1;
             break 'answer (failure(code, &info), None);
         }
-        if !lock(&app.limiter).admit(cmd, t_ms, app.cfg.rate_limit) {
-            app.stats_mut().api(cmd).rate_limited += 1;
+        if !lock(&app.limiter).admit(bucket, t_ms, app.cfg.rate_limit) {
+            app.stats_mut().api(bucket).rate_limited += 1;
             break 'answer (failure(60007, "REST API call rate exceeded"), None);
         }
         let Some(body) = body else {
@@ -476,7 +493,7 @@ async fn v4(
     };
     let code = value.get("ErrorCode").and_then(Value::as_i64).unwrap_or(0);
     if code != 0 {
-        *app.stats_mut().api(cmd).codes.entry(code).or_default() += 1;
+        *app.stats_mut().api(bucket).codes.entry(code).or_default() += 1;
     }
     log.rec().error_code = Some(code);
     log.rec().status = Some(200);
@@ -530,10 +547,15 @@ pub async fn run(app: Arc<App>, listener: tokio::net::TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let header_timeout = Duration::from_millis(app.cfg.header_timeout_ms);
         tokio::spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
             let svc = hyper::service::service_fn(move |req| handle(app.clone(), req, remote));
+            // The header read timeout (it needs a timer) closes connections that send a
+            // request head slowly or not at all, so idle half-sent requests cannot pile up.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .keep_alive(true)
                 .serve_connection(io, svc)
                 .await;

@@ -114,6 +114,15 @@ pub struct State {
     rng: SplitMix,
 }
 
+/// A group message about to be sent: the service assigns its seq.
+pub struct NewGroupMsg<'a> {
+    pub from: &'a str,
+    pub random: u32,
+    pub priority: u8,
+    pub body: Value,
+    pub time: u64,
+}
+
 pub fn pair(a: &str, b: &str) -> (String, String) {
     if a <= b {
         (a.to_string(), b.to_string())
@@ -124,7 +133,7 @@ pub fn pair(a: &str, b: &str) -> (String, String) {
 
 impl State {
     pub fn new(seed: u64, admin: &str) -> State {
-        let mut rng = SplitMix::new(seed ^ 0x5EED_0F_57A7E);
+        let mut rng = SplitMix::new(seed ^ 0x5EE_D0F5_7A7E);
         let c2c_seq = 100_000 + (rng.next_u32() % 900_000);
         let mut accounts = HashSet::new();
         accounts.insert(admin.to_string());
@@ -171,16 +180,12 @@ impl State {
         id
     }
 
-    /// Append a group message and return its seq.
+    /// Append a group message to a group (or one of its topics) and return its seq.
     pub fn push_group_msg(
         &mut self,
         group_id: &str,
         topic: Option<&str>,
-        from: &str,
-        random: u32,
-        priority: u8,
-        body: Value,
-        now: u64,
+        msg: NewGroupMsg<'_>,
     ) -> Option<u64> {
         let g = self.groups.get_mut(group_id)?;
         let stores = g.kind.stores_history();
@@ -193,11 +198,11 @@ impl State {
         if stores {
             thread.msgs.push(GroupMsg {
                 seq,
-                from: from.to_string(),
-                random,
-                time: now,
-                priority,
-                body,
+                from: msg.from.to_string(),
+                random: msg.random,
+                time: msg.time,
+                priority: msg.priority,
+                body: msg.body,
                 recalled: false,
             });
         }

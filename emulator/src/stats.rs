@@ -27,7 +27,9 @@ pub struct ApiStats {
 
 #[derive(Default, Debug)]
 pub struct Stats {
-    pub apis: HashMap<String, ApiStats>,
+    /// Keyed by [`crate::api::bucket`]: one entry per known command plus `other`, so the
+    /// stats stay small however many distinct paths arrive.
+    pub apis: HashMap<&'static str, ApiStats>,
     pub webhooks_sent: u64,
     pub webhooks_ok: u64,
     pub webhooks_failed: u64,
@@ -47,8 +49,8 @@ pub fn max_in_window(sorted: &[u64], window_ms: u64) -> usize {
 }
 
 impl Stats {
-    pub fn arrival(&mut self, api: &str, now_ms: u64) {
-        let s = self.apis.entry(api.to_string()).or_default();
+    pub fn arrival(&mut self, api: &'static str, now_ms: u64) {
+        let s = self.apis.entry(api).or_default();
         s.requests += 1;
         s.first_ms.get_or_insert(now_ms);
         s.last_ms = Some(now_ms);
@@ -58,8 +60,8 @@ impl Stats {
         }
     }
 
-    pub fn api(&mut self, api: &str) -> &mut ApiStats {
-        self.apis.entry(api.to_string()).or_default()
+    pub fn api(&mut self, api: &'static str) -> &mut ApiStats {
+        self.apis.entry(api).or_default()
     }
 
     pub fn to_json(&self, with_arrivals: bool) -> Value {
@@ -85,7 +87,7 @@ impl Stats {
             if with_arrivals {
                 o["arrivals_ms"] = json!(sorted);
             }
-            apis.insert(name.clone(), o);
+            apis.insert(name.to_string(), o);
         }
         json!({
             "apis": apis,
@@ -100,6 +102,17 @@ impl Stats {
 pub const REQUEST_LOG_CAP: usize = 20_000;
 /// Longest query string kept per record (longer ones are cut, with `query_truncated`).
 const MAX_LOGGED_QUERY: usize = 4096;
+/// Longest command path kept per record: paths are outside input, the ring must stay small.
+const MAX_LOGGED_API: usize = 256;
+
+/// `s` cut to at most `max` bytes on a char boundary, and whether it was cut.
+fn cut(s: &str, max: usize) -> (&str, bool) {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&s[..end], end < s.len())
+}
 
 /// One `/v4` request as it arrived: for tests that check what a client actually sent.
 #[derive(Debug, Clone)]
@@ -124,16 +137,13 @@ pub struct RequestRecord {
 
 impl RequestRecord {
     pub fn new(api: &str, arrival_ms: u64, method: &str, query: &str) -> RequestRecord {
-        let mut cut = query.len().min(MAX_LOGGED_QUERY);
-        while !query.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let (query, query_truncated) = cut(query, MAX_LOGGED_QUERY);
         RequestRecord {
-            api: api.to_string(),
+            api: cut(api, MAX_LOGGED_API).0.to_string(),
             arrival_ms,
             method: method.to_string(),
-            query: query[..cut].to_string(),
-            query_truncated: cut < query.len(),
+            query: query.to_string(),
+            query_truncated,
             random: None,
             auth_code: 0,
             usersig_ok: None,
@@ -206,15 +216,16 @@ impl RequestLog {
 /// passes here also passes a fixed-window server.
 #[derive(Default, Debug)]
 pub struct Limiter {
-    windows: HashMap<String, VecDeque<u64>>,
+    /// Keyed by [`crate::api::bucket`], bounded like [`Stats::apis`].
+    windows: HashMap<&'static str, VecDeque<u64>>,
 }
 
 impl Limiter {
-    pub fn admit(&mut self, api: &str, now_ms: u64, limit: u32) -> bool {
+    pub fn admit(&mut self, api: &'static str, now_ms: u64, limit: u32) -> bool {
         if limit == 0 {
             return true;
         }
-        let w = self.windows.entry(api.to_string()).or_default();
+        let w = self.windows.entry(api).or_default();
         while w.front().is_some_and(|&t| now_ms.saturating_sub(t) >= 1000) {
             w.pop_front();
         }

@@ -197,6 +197,14 @@ fn snapshot_value(field: &str, v: &JsValue) -> Result<Option<JsValue>> {
         if s.length() > MAX_STRING_UNITS {
             return Err(too_long(field, MAX_STRING_UNITS));
         }
+        // A lone surrogate would become U+FFFD on the way into Rust, so we would send, sign
+        // or verify a different string than the caller gave: refuse it instead.
+        if !s.is_valid_utf16() {
+            return Err(RecallError::invalid_input(
+                field,
+                "contains a lone surrogate (not valid Unicode)",
+            ));
+        }
         return Ok(Some(v.clone()));
     }
     if !v.is_object() || v.is_function() {

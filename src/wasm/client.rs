@@ -14,10 +14,11 @@ use wasm_bindgen::prelude::*;
 use super::boundary::{self, preserve, type_name, Int, MsgSeq, SdkAppId};
 use super::errors::{to_js, JsResult};
 use super::functions::to_plain_js;
+use super::redact::blank_out;
 use super::transport::{in_browser, make_report, monotonic_ms, random_u32, run_job, wall_ms};
 use chat_recall_core::bulk::{GroupRecallJob, GroupRecallReport, Outcome, Progress, SeenMessage};
 use chat_recall_core::endpoint::{
-    request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
+    percent_encode_into, request_url_prefix, write_request_url, Api, BaseUrl, Caller, Region,
 };
 use chat_recall_core::error::{ErrorKind, RecallError, Result};
 use chat_recall_core::history::{
@@ -37,6 +38,11 @@ use chat_recall_core::usersig;
 
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 const DEFAULT_USERSIG_TTL: u64 = 86_400;
+/// `maxRequestsPerSecond` bounds. Below 0.1/s one request would wait minutes for its turn
+/// (and a tiny rate made the driver spin); the top lets the CPU benchmarks run unpaced
+/// against an in-memory fetch, far above any real service's limit.
+const MIN_REQUESTS_PER_SECOND: f64 = 0.1;
+const MAX_REQUESTS_PER_SECOND: f64 = 100_000.0;
 
 /// Where the UserSig comes from.
 enum Credentials {
@@ -117,6 +123,21 @@ impl ClientInner {
         }
         write_request_url(out, prefix, random_u32());
         Ok(())
+    }
+}
+
+impl ClientInner {
+    /// The UserSigs this client put in URLs, as sent and percent-encoded: what must be
+    /// blanked out of anything read back (see `redact`).
+    fn sent_secrets(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for (_, sig, _) in self.url_prefixes.borrow().iter() {
+            let mut encoded = String::new();
+            percent_encode_into(&mut encoded, sig);
+            out.push(sig.as_bytes().to_vec());
+            out.push(encoded.into_bytes());
+        }
+        out
     }
 }
 
@@ -230,10 +251,11 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
             match op {
                 Op::Poll => return Ok(poll(client, job.as_mut(), n)),
                 Op::Answer => {
-                    let answer = (
-                        a.as_f64().unwrap_or(0.0) as u16,
-                        b.unchecked_into::<Uint8Array>().to_vec(),
-                    );
+                    let mut body = b.unchecked_into::<Uint8Array>().to_vec();
+                    if let Some(clean) = blank_out(&body, &client.sent_secrets()) {
+                        body = clean;
+                    }
+                    let answer = (a.as_f64().unwrap_or(0.0) as u16, body);
                     job.on_answer(n as u64, monotonic_ms(), Ok(answer), random_u32());
                 }
                 Op::Fail => {
@@ -244,8 +266,14 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
                         Some("network" | "unsent") => ErrorKind::Network,
                         _ => ErrorKind::Protocol,
                     };
-                    let e = RecallError::new(kind, b.as_string().unwrap_or_default())
-                        .with_api(job.api().path());
+                    let mut text = b.as_string().unwrap_or_default();
+                    // (ASCII needles replaced by ASCII: still UTF-8.)
+                    if let Some(clean) = blank_out(text.as_bytes(), &client.sent_secrets())
+                        .and_then(|c| String::from_utf8(c).ok())
+                    {
+                        text = clean;
+                    }
+                    let e = RecallError::new(kind, text).with_api(job.api().path());
                     // "unsent*": the request certainly never left (connection refused, the
                     // rate gate refused or was aborted): its messages are not in doubt.
                     if matches!(what.as_deref(), Some("unsent" | "unsent_aborted")) {
@@ -678,11 +706,11 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
     };
     let rate = match o.max_requests_per_second {
         None => DEFAULT_MAX_REQUESTS_PER_SECOND,
-        Some(r) if r.is_finite() && r > 0.0 && r <= 100_000.0 => r,
+        Some(r) if (MIN_REQUESTS_PER_SECOND..=MAX_REQUESTS_PER_SECOND).contains(&r) => r,
         Some(_) => {
             return Err(RecallError::invalid_input(
                 "maxRequestsPerSecond",
-                "must be a number above 0 and at most 100000",
+                "must be a number from 0.1 to 100000",
             ))
         }
     };

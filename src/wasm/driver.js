@@ -95,12 +95,67 @@ async function wait(inbox, deadline) {
   const woken = new Promise((resolve) => {
     inbox.wake = resolve;
   });
-  const timer = typeof deadline === 'number' ? setTimeout(() => wakeUp(inbox), Math.max(deadline - performance.now(), 0)) : undefined;
+  // A far deadline is cut to what setTimeout can hold; the loop polls and sleeps again.
+  const timer = typeof deadline === 'number' ? setTimeout(() => wakeUp(inbox), timerMs(deadline - performance.now())) : undefined;
   try {
     await woken;
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+// Most bytes read from one answer. The service's answers are a few KB (a page of history is
+// the largest); a bigger one is refused as a protocol error while streaming, never buffered.
+const MAX_ANSWER_BYTES = 1 << 20;
+const TOO_BIG = `the answer is larger than ${MAX_ANSWER_BYTES} bytes`;
+// setTimeout fires at once (with a warning) past 2^31-1 ms.
+const timerMs = (ms) => Math.min(Math.max(ms, 0), 2147483647);
+const GAVE_UP = {};
+
+/// The answer's bytes, read with a running count; GAVE_UP when `gaveUp` settles first (a body
+/// that never arrives cannot hold the job); a string saying why the answer is unusable.
+async function readBody(response, gaveUp) {
+  let stream;
+  try {
+    stream = response.body;
+  } catch {}
+  if (!stream || typeof stream.getReader !== 'function') {
+    // Something Response-like without a stream: its arrayBuffer() is all there is.
+    const f = response.arrayBuffer;
+    if (typeof f !== 'function') return 'the Response has no body and no arrayBuffer()';
+    const buf = await Promise.race([f.call(response), gaveUp]);
+    if (buf === GAVE_UP) return buf;
+    // (Not `new Uint8Array(buf)` on anything: a number there allocates that many bytes.)
+    if (!(buf instanceof ArrayBuffer)) return 'arrayBuffer() gave something that is not an ArrayBuffer';
+    return buf.byteLength > MAX_ANSWER_BYTES ? TOO_BIG : new Uint8Array(buf);
+  }
+  const reader = stream.getReader();
+  const chunks = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const r = await Promise.race([reader.read(), gaveUp]);
+      if (r === GAVE_UP) return r;
+      if (r.done) break;
+      const c = r.value;
+      if (!ArrayBuffer.isView(c)) return 'the body stream gave something that is not bytes';
+      total += c.byteLength;
+      if (total > MAX_ANSWER_BYTES) return TOO_BIG;
+      chunks.push(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+    }
+  } finally {
+    // Stop what is no longer read (too big, given up); a no-op on a finished stream.
+    try {
+      reader.cancel().catch(() => {});
+    } catch {}
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return bytes;
 }
 
 /**
@@ -137,11 +192,14 @@ async function post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, signal)
   }
   const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal };
   let timedOut = false;
+  // Settles when the request is given up (timeout or the caller's abort), so a fetch that
+  // ignores its signal is still settled by it.
+  const gaveUp = new Promise((resolve) => signal.addEventListener('abort', () => resolve(GAVE_UP)));
   const timer = setTimeout(() => {
     timedOut = true;
     const c = inbox.controllers.get(id);
     if (c) c.abort();
-  }, Math.max(timeoutMs, 0));
+  }, timerMs(timeoutMs));
   /** @param {unknown} e @returns {Fed} */
   const failed = (e) => {
     if (timedOut) return [FAIL, id, 'timeout', `no answer within ${Math.trunc(timeoutMs)} ms`];
@@ -153,29 +211,24 @@ async function post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, signal)
     /** @type {any} */
     let response;
     try {
-      response = await (fetchFn ? fetchFn.call(undefined, url, init) : fetch(url, init));
+      response = await Promise.race([fetchFn ? fetchFn.call(undefined, url, init) : fetch(url, init), gaveUp]);
     } catch (e) {
       return failed(e);
     }
+    if (response === GAVE_UP) return failed();
     let status = 0;
     try {
       if (typeof response.status === 'number') status = response.status;
     } catch {}
     if (!(status >= 100 && status <= 599)) return [FAIL, id, 'protocol', 'fetch resolved to something that is not a Response'];
-    let read;
-    try {
-      const f = response.arrayBuffer;
-      if (typeof f !== 'function') throw f;
-      read = f.call(response);
-    } catch {
-      return [FAIL, id, 'protocol', 'the Response has no arrayBuffer()'];
-    }
     let bytes;
     try {
-      bytes = new Uint8Array(await read);
+      bytes = await readBody(response, gaveUp);
     } catch (e) {
       return failed(e);
     }
+    if (bytes === GAVE_UP) return failed();
+    if (typeof bytes === 'string') return [FAIL, id, 'protocol', bytes];
     return [ANSWER, id, status, bytes];
   } finally {
     clearTimeout(timer);

@@ -5,5 +5,6 @@ pub mod boundary;
 pub mod client;
 pub mod errors;
 pub mod functions;
+mod redact;
 pub mod request;
 pub mod transport;

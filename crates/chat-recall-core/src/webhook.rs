@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::endpoint::parse_query;
 use super::error::{RecallError, Result};
-use super::limits::{SdkAppId, MAX_CALLBACK_BODY_BYTES};
+use super::limits::{SdkAppId, MAX_CALLBACK_BODY_BYTES, MAX_SAFE_INTEGER};
 use super::wire::{from_body, BodyError, IfObject, Int};
 
 /// Default replay window for `RequestTime`, in seconds, in both directions.
@@ -421,14 +421,15 @@ pub fn parse_callback(input: &CallbackInput<'_>) -> Result<CallbackEvent> {
             }
             let mut msg_seqs = Vec::with_capacity(list.len());
             for (i, IfObject(entry)) in list.into_iter().enumerate() {
+                // Above 2^53-1 a MsgSeq would reach JS as a different number.
                 let seq = entry
                     .and_then(|e| e.msg_seq)
                     .and_then(Int::as_u64)
-                    .filter(|&s| s > 0);
+                    .filter(|s| (1..=MAX_SAFE_INTEGER).contains(s));
                 msg_seqs.push(seq.ok_or_else(|| {
                     body_err(
                         &format!("MsgSeqList[{i}].MsgSeq"),
-                        "must be a positive integer",
+                        "must be a positive integer at most 2^53-1",
                     )
                 })?);
             }

@@ -310,3 +310,25 @@ fn malformed_bodies_and_commands() {
     i.sdk_app_id = 0;
     assert!(parse_callback(&i).unwrap_err().info.starts_with("sdkAppId"));
 }
+
+/// Found by the hostile JS suite: a MsgSeq above 2^53-1 was accepted and reached JS rounded
+/// (9007199254740993 became 9007199254740992). It is refused, naming the entry.
+#[test]
+fn msg_seq_above_the_safe_integer_range_is_refused() {
+    let u = signed_url();
+    for seq in [
+        "9007199254740992",
+        "9007199254740993",
+        "18446744073709551615",
+    ] {
+        let body = SEED_BODY.replace("130", seq);
+        let e = parse_callback(&input(&u, &body, Some(TOKEN), T)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidInput, "{seq}");
+        assert!(e.info.contains("MsgSeqList[0].MsgSeq"), "{}", e.info);
+    }
+    let body = SEED_BODY.replace("130", "9007199254740991");
+    let ev = parse_callback(&input(&u, &body, Some(TOKEN), T)).unwrap();
+    assert!(
+        matches!(ev.detail, CallbackDetail::GroupRecall { ref msg_seqs, .. } if msg_seqs == &[9007199254740991])
+    );
+}
