@@ -15,6 +15,7 @@ bash scripts/setup.sh --browser
 step "formatting and lints (cargo fmt --check, clippy -D warnings)"
 cargo fmt --all -- --check
 cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown -p chat-recall --all-targets -- -D warnings
 
 step "native tests (core, emulator)"
 cargo test --workspace --quiet
