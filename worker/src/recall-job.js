@@ -39,6 +39,9 @@ const TERMINAL = new Set(['done', 'cancelled', 'failed']);
  * `not_sent` (no request for it left the Worker); `unknown` (a request went out and no
  * answer came back, so it may or may not have happened).
  */
+/** The package's outcome names as stored in `items.outcome`. */
+const OUTCOME_NAMES = { recalled: 'recalled', failed: 'failed', notSent: 'not_sent', unknown: 'unknown' };
+
 function outcomeOf(ok, code) {
   if (ok) return 'recalled';
   if (code === -2) return 'not_sent';
@@ -51,6 +54,8 @@ export class RecallJob extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec('CREATE TABLE IF NOT EXISTS job (k INTEGER PRIMARY KEY, data TEXT NOT NULL)');
+    // HTTP requests and retries the job's recalls cost (the console's requests/s chart).
+    this.sql.exec('CREATE TABLE IF NOT EXISTS counters (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
     this.sql.exec(`CREATE TABLE IF NOT EXISTS items (
       idx INTEGER PRIMARY KEY, target TEXT NOT NULL, batch INTEGER NOT NULL,
       state INTEGER NOT NULL DEFAULT 0, ok INTEGER, code INTEGER, message TEXT, outcome TEXT)`);
@@ -97,7 +102,11 @@ export class RecallJob extends DurableObject {
       SUM(CASE WHEN outcome = 'not_sent' THEN 1 ELSE 0 END) AS notSent,
       SUM(CASE WHEN outcome = 'unknown' THEN 1 ELSE 0 END) AS unknown,
       COUNT(*) AS total FROM items`).one();
-    return { done: r.done ?? 0, total: r.total, recalled: r.recalled ?? 0, failed: r.failed ?? 0, notSent: r.notSent ?? 0, unknown: r.unknown ?? 0 };
+    const c = Object.fromEntries(this.sql.exec('SELECT k, n FROM counters').toArray().map((x) => [x.k, x.n]));
+    return {
+      done: r.done ?? 0, total: r.total, recalled: r.recalled ?? 0, failed: r.failed ?? 0, notSent: r.notSent ?? 0, unknown: r.unknown ?? 0,
+      requests: c.requests ?? 0, retries: c.retries ?? 0,
+    };
   }
 
   summary(meta) {
@@ -231,21 +240,32 @@ export class RecallJob extends DurableObject {
     const args = { groupId: meta.groupId, msgSeqs: rows.map((r) => r.target) };
     if (meta.topicId !== undefined) args.topicId = meta.topicId;
     if (meta.reason !== undefined) args.reason = meta.reason;
-    let results;
+    let report;
     try {
-      results = (await this.client.recallGroupMessages(args)).results;
+      report = await this.client.recallGroupMessages(args);
     } catch (e) {
       if (!e?.report) throw e;
-      results = e.report.results;
+      report = e.report;
     }
-    const byTarget = new Map(results.map((r) => [String(r.msgSeq), r]));
+    this.count(report.requests, report.retries);
+    const byTarget = new Map(report.results.map((r) => [String(r.msgSeq), r]));
     return rows.map((row) => {
       const r = byTarget.get(row.target);
-      return r ? { idx: row.idx, ok: r.ok, code: r.code, message: r.message } : { idx: row.idx, ok: false, code: -1, message: 'the service did not report this message' };
+      return r
+        ? { idx: row.idx, ok: r.ok, code: r.code, message: r.message, outcome: OUTCOME_NAMES[r.outcome] }
+        : { idx: row.idx, ok: false, code: -1, message: 'the service did not report this message' };
     });
   }
 
+  /** Add to the job's request and retry counters. */
+  count(requests, retries) {
+    for (const [k, n] of [['requests', requests], ['retries', retries]]) {
+      if (Number.isFinite(n) && n > 0) this.sql.exec('INSERT INTO counters (k, n) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET n = n + excluded.n', k, n);
+    }
+  }
+
   async purgeGroup(meta, row) {
+    this.count(1, 0);
     try {
       await this.client.recallGroupMessagesBySender({ groupId: row.target, senderAccount: meta.senderAccount });
       return [{ idx: row.idx, ok: true, code: 0, message: '' }];
