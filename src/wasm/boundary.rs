@@ -135,6 +135,21 @@ pub fn read_with<T: DeserializeOwned>(value: &JsValue, name: &str, fields: Field
         .map_err(|e| de_error(name, e))
 }
 
+/// serde's messages quote the offending value (`invalid type: string "…", expected …`); the
+/// value may be a secret given in the wrong field, so the message names its type only.
+fn without_quoted_value(msg: &str) -> String {
+    for kind in ["invalid type: string \"", "invalid value: string \""] {
+        if let Some(rest) = msg.strip_prefix(kind) {
+            let head = kind.trim_end_matches(" string \"");
+            return match rest.rfind("\", expected") {
+                Some(end) => format!("{head} a string{}", &rest[end + 1..]),
+                None => format!("{head} a string"),
+            };
+        }
+    }
+    msg.to_owned()
+}
+
 fn de_error(name: &str, e: serde_path_to_error::Error<serde_wasm_bindgen::Error>) -> RecallError {
     let path = e.path().to_string();
     let msg = e.into_inner().to_string();
@@ -143,6 +158,7 @@ fn de_error(name: &str, e: serde_path_to_error::Error<serde_wasm_bindgen::Error>
         .strip_prefix("Error: ")
         .map(str::to_owned)
         .unwrap_or(msg);
+    let msg = without_quoted_value(&msg);
     // serde says "missing field `x`" at the parent; name the field itself.
     if let Some(field) = msg
         .strip_prefix("missing field `")

@@ -341,7 +341,7 @@ function explain(e, signal, inbox) {
         setCause(e, reason);
       }
     } else if ((e.kind === 'network' || e.kind === 'timeout') && e.cause === undefined && inbox.lastError !== undefined) {
-      setCause(e, inbox.lastError);
+      setCause(e, withoutUserSig(inbox.lastError));
     }
   } catch {}
   return e;
@@ -357,6 +357,32 @@ function apiOf(url) {
   const path = q < 0 ? url : url.slice(0, q);
   const at = path.indexOf('/v4/');
   return at < 0 ? path : path.slice(at + 4);
+}
+
+/**
+ * The error `fetch` threw, as a `cause` that cannot leak the UserSig: an error whose message
+ * or stack holds a request URL (a fetch wrapper naming it) is replaced by a copy with the
+ * `usersig` parameter redacted (name, message and code kept).
+ * @param {any} err
+ */
+function withoutUserSig(err) {
+  const pattern = /([?&]usersig=)[^&\s"']*/gi;
+  let message = '';
+  let stack = '';
+  try {
+    if (typeof err === 'string') return err.replace(pattern, '$1REDACTED');
+    if (typeof err?.message === 'string') message = err.message;
+    if (typeof err?.stack === 'string') stack = err.stack;
+  } catch {
+    return undefined;
+  }
+  if (!/[?&]usersig=/i.test(message + stack)) return err;
+  const copy = new Error(message.replace(pattern, '$1REDACTED'));
+  try {
+    if (typeof err.name === 'string') copy.name = err.name;
+    if (typeof err.code === 'string') Object.assign(copy, { code: err.code });
+  } catch {}
+  return copy;
 }
 
 /// The URL with its UserSig replaced: what hooks and logs may see.

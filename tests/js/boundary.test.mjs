@@ -176,7 +176,7 @@ test('results: integers beyond 2^53-1 in webhooks and history are refused, never
   const group = (extra) => JSON.stringify({ CallbackCommand: 'Group.CallbackAfterRecallMsg', GroupId: 'g', MsgSeqList: [{ MsgSeq: 1 }], ...extra });
   // JSON.stringify cannot write these numbers exactly, so the bodies are written by hand.
   const bodies = [
-    ['{"CallbackCommand":"Group.CallbackAfterRecallMsg","GroupId":"g","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":9007199254740993}]}', 'msgSeqs[1]'],
+    ['{"CallbackCommand":"Group.CallbackAfterRecallMsg","GroupId":"g","MsgSeqList":[{"MsgSeq":1},{"MsgSeq":9007199254740993}]}', 'MsgSeqList[1].MsgSeq'],
     [`${group({}).slice(0, -1)},"EventTime":9007199254740993}`, 'eventTime'],
     ['{"CallbackCommand":"C2C.CallbackAfterMsgWithDraw","From_Account":"a","To_Account":"b","MsgKey":"1_2_3","UnreadMsgNum":9007199254740993}', 'unreadMsgNum'],
   ];

@@ -51,7 +51,7 @@ test('Worker admin API: auth, CORS, recalls, history, audit, bad input', { timeo
       assert.equal(r.json.recalled, 12);
       assert.equal(r.json.failed, 1);
       assert.equal(r.json.results.length, 13);
-      assert.deepEqual(r.json.results.find((x) => x.msgSeq === 999), { msgSeq: 999, ok: false, code: 10030, message: r.json.results.find((x) => x.msgSeq === 999).message });
+      assert.deepEqual(r.json.results.find((x) => x.msgSeq === 999), { msgSeq: 999, ok: false, outcome: 'failed', code: 10030, message: r.json.results.find((x) => x.msgSeq === 999).message, attempts: 1 });
       assert.ok(r.json.results.filter((x) => x.msgSeq !== 999).every((x) => x.ok && x.code === 0));
       // Again: already recalled, so not there to recall any more.
       const again = await call('POST', '/api/recall/group', { token: BOT, body: { groupId: GROUP, msgSeqs: [1] } });
