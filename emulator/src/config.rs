@@ -22,7 +22,7 @@ Options (defaults in brackets):
   --fault-kinds LIST      comma list of 502,internal,drop,truncate,slow [all]
   --slow-ms N             delay of a `slow` fault [3000]
   --header-timeout-ms N   close a connection whose request head is not complete N ms after
-                          it was due (half-sent or idle keep-alive) [5000]
+                          it was due (half-sent or idle keep-alive) [30000]
   --seed N                PRNG seed for ids, demo data and faults [1]
   --seed-demo             create demo accounts, groups and messages
   --seed-group ID:TYPE:COUNT  create group ID (Private|Public|ChatRoom|AVChatRoom|Community,
@@ -119,7 +119,9 @@ impl Config {
             fault_rate: 0.0,
             fault_kinds: FaultKind::ALL.to_vec(),
             slow_ms: 3000,
-            header_timeout_ms: 5000,
+            // Generous for idle keep-alive connections: at 5 s, workerd's pooled connections
+            // were closed under it and re-opened in bursts that crowded one second's arrivals.
+            header_timeout_ms: 30_000,
             seed: 1,
             seed_demo: false,
             seed_groups: Vec::new(),

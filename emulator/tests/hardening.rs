@@ -66,7 +66,7 @@ fn a_complete_request_is_answered_when_the_timeout_is_default() {
     let emu = start(&[]);
     let mut c = Conn::new(&emu.addr);
     let r = c.post("/v4/openim/sendmsg", b"{}");
-    assert_eq!(r.header("keep-alive"), Some("timeout=5"));
+    assert_eq!(r.header("keep-alive"), Some("timeout=30"));
     // A slow but steady client within the timeout is served.
     let mut s = TcpStream::connect(&emu.addr).unwrap();
     for part in [

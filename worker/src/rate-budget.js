@@ -11,7 +11,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { rateLimit } from './config.js';
 
 /** Fraction of the service's limit held back for network jitter between us and the service. */
-export const HEADROOM = 0.02;
+export const HEADROOM = 0.04;
 const MAX_COUNT = 100;
 /** How far beyond `tat` the stored watermark reaches (ms). */
 const WATERMARK_MS = 1000;

@@ -15,7 +15,7 @@
  */
 export const MAX_BLOCK = 32;
 /** A permit this late (ms) is discarded rather than used. */
-export const LATE_MS = 25;
+export const LATE_MS = 10;
 
 function abortError() {
   const e = new Error('the operation was aborted');
