@@ -12,7 +12,7 @@
 //    and the report checked against the emulator's state.
 // 3. soak_100k: 100,000 messages with 20% faults (unlimited emulator rate, client at
 //    1,000/s), checked message by message; figures also written to target/bench-soak.json.
-// Env: BENCH_SOAK_N overrides the soak's size.
+// Env: BENCH_SOAK_N overrides the soak's size; BENCH_ONLY=cold_10k,soak_100k runs only those.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importPackage, repo } from '../tests/js/install.mjs';
@@ -61,24 +61,33 @@ async function job(name, emuArgs, n, options, check) {
 const floorMs = 999 / 200 * 1000 + 50; // + one round trip (the emulator adds 50 ms per answer)
 const results = [];
 
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (name) => !only || only.has(name);
+
+if (wanted('cold_10k')) {
 const a = await job('cold_10k', ['--rate-limit', '200', '--latency-ms', '50'], 10_000, {}, false);
 a.floor_ms = floorMs;
 a.ratio = round(floorMs / a.wall_ms);
 a.met_ratio_0_97 = a.ratio >= 0.97;
 a.met_zero_rejections = a.rejections_60007 === 0;
 results.push(a);
+}
 
+if (wanted('cold_10k_faults')) {
 const b = await job('cold_10k_faults', ['--rate-limit', '200', '--latency-ms', '50', '--fault-rate', '0.2', '--slow-ms', '2000'], 10_000, { timeoutMs: 1000 }, true);
 b.floor_ms = floorMs;
 b.ratio = round(floorMs / b.wall_ms);
 results.push(b);
+}
 
+if (wanted('soak_100k')) {
 const soakN = Number(process.env.BENCH_SOAK_N) || 100_000;
 const c = await job('soak_100k', ['--rate-limit', '0', '--fault-rate', '0.2', '--slow-ms', '2000', '--seed', '5'], soakN, { maxRequestsPerSecond: 1000, timeoutMs: 1000 }, true);
 c.met_truth = c.false_recalled === 0 && c.false_not_recalled === 0 && c.unknown_fraction <= 0.001;
 results.push(c);
 mkdirSync(join(repo, 'target'), { recursive: true });
 writeFileSync(join(repo, 'target', 'bench-soak.json'), `${JSON.stringify(c, null, 2)}\n`);
+}
 
 for (const r of results) {
   log(`${r.bench}: ${r.wall_ms} ms${r.ratio ? `, ratio ${r.ratio}` : ''}, ${r.retries} retries, ${r.lookups} look-ups, unknown ${r.unknown}`);
