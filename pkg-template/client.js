@@ -13,7 +13,7 @@ const freed = new WeakSet();
 /** Every option the constructor reads: add new ones here too. */
 const KNOWN_OPTIONS = ['sdkAppId', 'identifier', 'userSig', 'secretKey', 'userSigTtlSeconds', 'region', 'baseUrl',
   'maxRequestsPerSecond', 'maxInFlight', 'timeoutMs', 'maxRetries', 'fetch', 'rateGate',
-  'abortGraceMs', 'coldStartFactor', 'coldStartMs', 'rateLimitRecoveryMs', 'onRequest'];
+  'abortGraceMs', 'coldStartFactor', 'coldStartMs', 'coldStartProbe', 'rateLimitRecoveryMs', 'onRequest'];
 const warned = new Set();
 
 /** Case-insensitive edit distance, to name the closest known option. */

@@ -123,12 +123,19 @@ export interface RecallClientBaseOptions {
   abortGraceMs?: number | undefined;
   /**
    * Pacing from a cold start (a new client, or one idle for a second): start at this fraction of
-   * `maxRequestsPerSecond` (0.1..=1; default 0.85; 1 disables) and climb linearly to the full
-   * rate over `coldStartMs` (0..=60000; default 1000). Keeps connection set-up from bunching
-   * more than the limit into the server's first second; costs about 75 ms per cold start.
+   * `maxRequestsPerSecond` (0.1..=1; default 0.9; 1 disables) and climb linearly to the full
+   * rate over `coldStartMs` (0..=60000; default 1000) from the first answer. Together with
+   * `coldStartProbe` it keeps connection set-up from bunching more than the limit into the
+   * server's first second; costs about 50 ms per cold start.
    */
   coldStartFactor?: number | undefined;
   coldStartMs?: number | undefined;
+  /**
+   * How many requests a cold client lets go before the first answer comes back (0..=1024;
+   * default 10; 0 disables): however long connection set-up takes, at most this many arrive
+   * bunched.
+   */
+  coldStartProbe?: number | undefined;
   /**
    * After a rate-limit answer (60007...) the rate is halved, then climbs back linearly to the
    * full rate over this many ms (1..=600000; default 5000).

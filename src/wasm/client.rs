@@ -615,6 +615,7 @@ struct ClientOptions {
     abort_grace_ms: Option<Int<0, 600_000>>,
     cold_start_factor: Option<f64>,
     cold_start_ms: Option<Int<0, 60_000>>,
+    cold_start_probe: Option<Int<0, 1024>>,
     rate_limit_recovery_ms: Option<Int<1, 600_000>>,
     #[serde(default, with = "preserve")]
     on_request: JsValue,
@@ -741,6 +742,9 @@ fn read_options(options: &JsValue) -> Result<ClientInner> {
     }
     if let Some(ms) = o.cold_start_ms {
         pacing.cold_start_ms = ms.0 as f64;
+    }
+    if let Some(n) = o.cold_start_probe {
+        pacing.cold_start_probe = n.0 as u32;
     }
     if let Some(ms) = o.rate_limit_recovery_ms {
         pacing.rate_limit_recovery_ms = ms.0 as f64;

@@ -214,6 +214,9 @@ test('client options are validated in the constructor', () => {
     [{ ...ok, maxRequestsPerSecond: 0 }, 'maxRequestsPerSecond'], [{ ...ok, maxRequestsPerSecond: NaN }, 'maxRequestsPerSecond'],
     [{ ...ok, maxInFlight: 0 }, 'maxInFlight'], [{ ...ok, timeoutMs: -1 }, 'timeoutMs'], [{ ...ok, maxRetries: 1.5 }, 'maxRetries'],
     [{ ...ok, fetch: 'no' }, 'fetch'], [{ ...ok, userSigTtlSeconds: 0 }, 'userSigTtlSeconds'],
+    [{ ...ok, coldStartFactor: 0 }, 'coldStartFactor'], [{ ...ok, coldStartMs: -1 }, 'coldStartMs'],
+    [{ ...ok, coldStartProbe: -1 }, 'coldStartProbe'], [{ ...ok, coldStartProbe: 1.5 }, 'coldStartProbe'],
+    [{ ...ok, rateLimitRecoveryMs: 0 }, 'rateLimitRecoveryMs'], [{ ...ok, abortGraceMs: -1 }, 'abortGraceMs'],
   ];
   for (const [opts, field] of bad) {
     assert.throws(() => new RecallClient(opts), (e) => e instanceof RecallError && e.kind === 'invalid_input' && e.info.includes(field), field);

@@ -65,7 +65,7 @@ const SHAPES = {
 
 /** What the package reads from the objects it is given. */
 const INPUTS = {
-  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'abortGraceMs?': 'number', 'coldStartFactor?': 'number', 'coldStartMs?': 'number', 'rateLimitRecoveryMs?': 'number', 'onRequest?': '(request: RequestInfo) => void', 'fetch?': 'FetchLike', 'rateGate?': 'RateGate' },
+  RecallClientOptions: { sdkAppId: 'number', identifier: 'string', 'userSig?': 'string', 'secretKey?': 'string', 'userSigTtlSeconds?': 'number', 'region?': 'Region', 'baseUrl?': 'string', 'maxRequestsPerSecond?': 'number', 'maxInFlight?': 'number', 'timeoutMs?': 'number', 'maxRetries?': 'number', 'abortGraceMs?': 'number', 'coldStartFactor?': 'number', 'coldStartMs?': 'number', 'coldStartProbe?': 'number', 'rateLimitRecoveryMs?': 'number', 'onRequest?': '(request: RequestInfo) => void', 'fetch?': 'FetchLike', 'rateGate?': 'RateGate' },
   RecallGroupMessagesArgs: { groupId: 'string', msgSeqs: '(Iterable<MsgSeqInput> | ArrayLike<MsgSeqInput>) & object', 'topicId?': 'string', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: RecallProgress) => void' },
   RecallGroupMessagesBySenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'signal?': 'AbortSignalLike' },
   PurgeSenderArgs: { groupId: 'string', senderAccount: 'string', 'topicId?': 'string', 'since?': 'number', 'reason?': 'string', 'signal?': 'AbortSignalLike', 'onProgress?': '(progress: PurgeProgress) => void' },
@@ -631,7 +631,7 @@ test('every object the runtime returns or reads matches the declarations (Node, 
     const requestInfos = [];
     const client = new lib.RecallClient(recording({
       sdkAppId: APP, identifier: 'administrator', userSig, secretKey: KEY, userSigTtlSeconds: 3600, region: undefined,
-      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2, rateGate: undefined, abortGraceMs: undefined, coldStartFactor: undefined, coldStartMs: undefined, rateLimitRecoveryMs: undefined,
+      baseUrl: emu.baseUrl, maxRequestsPerSecond: 200, maxInFlight: 8, timeoutMs: 5000, maxRetries: 2, rateGate: undefined, abortGraceMs: undefined, coldStartFactor: undefined, coldStartMs: undefined, coldStartProbe: undefined, rateLimitRecoveryMs: undefined,
       fetch: (url, init) => { fetches++; return fetch(url, init); },
       onRequest: (info) => { if (requestInfos.length < 3) sample('RequestInfo', info, 'onRequest'); requestInfos.push(info); },
     }, readsOf('RecallClientOptions')));

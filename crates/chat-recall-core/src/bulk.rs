@@ -669,7 +669,8 @@ impl GroupRecallJob {
         random: u32,
         unsent: bool,
     ) {
-        let Some(unit) = self.engine.on_response(request_id) else {
+        let clean = result.is_ok();
+        let Some(unit) = self.engine.on_response(request_id, now_ms, clean) else {
             return;
         };
         match result {
@@ -807,7 +808,8 @@ impl GroupRecallJob {
         if !Self::is_lookup(request_id) {
             return;
         }
-        let Some(unit) = self.lookups.on_response(request_id) else {
+        let clean = result.is_ok();
+        let Some(unit) = self.lookups.on_response(request_id, now_ms, clean) else {
             return;
         };
         let (window, idx) = match self.lookup_units.get_mut(unit) {

@@ -188,7 +188,8 @@ pub(crate) struct Engine {
     units: Vec<Unit>,
     next_fresh: usize,
     waiting: Vec<usize>,
-    in_flight: Vec<(u64, usize)>,
+    /// (request id, unit, when its start was granted).
+    in_flight: Vec<(u64, usize, f64)>,
     next_id: u64,
     requests: u64,
     retries: u64,
@@ -199,7 +200,13 @@ pub(crate) struct Engine {
     /// Request ids go `first, first + step, ...` so two engines of one job never share one.
     id_step: u64,
     rate_limited_at: Option<f64>,
+    /// Answers since the last poll, for the pacer: (when, round trip if it was a clean one).
+    answers: Vec<(f64, Option<f64>)>,
 }
+
+/// Answers kept for the pacer between two polls (a driver polls after every answer; this only
+/// bounds memory if one never polls).
+const MAX_PENDING_ANSWERS: usize = 1024;
 
 impl Engine {
     pub(crate) fn new(units: usize, cfg: JobConfig) -> Engine {
@@ -230,6 +237,7 @@ impl Engine {
             stopped: false,
             id_step: step.max(1),
             rate_limited_at: None,
+            answers: Vec::new(),
         }
     }
 
@@ -280,6 +288,9 @@ impl Engine {
     }
 
     pub(crate) fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Step {
+        for (at, rtt) in self.answers.drain(..) {
+            pacer.on_answered(at, rtt);
+        }
         if let Some(t) = self.rate_limited_at.take() {
             pacer.on_rate_limited(t);
         }
@@ -353,7 +364,7 @@ impl Engine {
         if attempt > 0 {
             self.retries += 1;
         }
-        self.in_flight.push((request_id, unit));
+        self.in_flight.push((request_id, unit, now));
         Step::Send {
             unit,
             request_id,
@@ -362,13 +373,20 @@ impl Engine {
         }
     }
 
-    /// The unit a response belongs to, or `None` for unknown, stale or post-abort ids.
-    pub(crate) fn on_response(&mut self, request_id: u64) -> Option<usize> {
+    /// The unit a response (at `now`) belongs to, or `None` for unknown, stale or post-abort
+    /// ids. `clean`: the service answered normally, so the round trip tells the pacer how
+    /// much the network's delay varies (a timeout or a dropped answer says nothing of it).
+    pub(crate) fn on_response(&mut self, request_id: u64, now: f64, clean: bool) -> Option<usize> {
         let pos = self
             .in_flight
             .iter()
-            .position(|&(id, _)| id == request_id)?;
-        let (_, unit) = self.in_flight.swap_remove(pos);
+            .position(|&(id, _, _)| id == request_id)?;
+        let (_, unit, sent_at) = self.in_flight.swap_remove(pos);
+        if now.is_finite() && self.answers.len() < MAX_PENDING_ANSWERS {
+            let rtt = now - sent_at;
+            self.answers
+                .push((now, (clean && rtt.is_finite() && rtt >= 0.0).then_some(rtt)));
+        }
         if self.aborted {
             return None;
         }
@@ -541,7 +559,8 @@ impl<T> SingleJob<T> {
         result: Result<T, RecallError>,
         random: u32,
     ) {
-        let Some(unit) = self.engine.on_response(request_id) else {
+        let clean = result.is_ok();
+        let Some(unit) = self.engine.on_response(request_id, now_ms, clean) else {
             return;
         };
         match result {
