@@ -215,6 +215,19 @@ export interface RequestInfo {
   attempt: number;
   /** The request URL, UserSig redacted. */
   url: string;
+  /**
+   * On a retry (attempt > 0): how the previous attempt failed, e.g. `{ kind: 'network', code: 0 }`
+   * (no answer), `{ kind: 'server', code: 10002 }` (the service's internal error), `{ kind:
+   * 'server', code: 0 }` (an HTTP 5xx); `code` is the service's code, or 0 when there was none.
+   */
+  retryOf?: RetryCause;
+}
+
+/** How a failed attempt failed, as told with the retry that follows it. */
+export interface RetryCause {
+  kind: RecallErrorKind;
+  /** The service's code, or 0 when there was none (no answer, timeout, HTTP status). */
+  code: number;
 }
 
 /** A message sequence number: a positive safe integer, a bigint, or a decimal string. */

@@ -301,7 +301,8 @@ fn run(client: Rc<ClientInner>, job: Box<dyn Drive>, signal: Option<JsValue>) ->
     )
 }
 
-/// One Poll step: `"id attempt url body"` to send (the URL has no spaces), a deadline (ms) to sleep
+/// One Poll step: `"id attempt url body"` to send (the URL has no spaces; a retry's attempt is
+/// `"attempt,kind,code"`, how the previous attempt failed), a deadline (ms) to sleep
 /// until, null to wait for an answer, undefined when done, false when a request could not be
 /// built (poll again). One string: one crossing and one UTF-8 decode per request.
 fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
@@ -312,6 +313,13 @@ fn poll(client: &ClientInner, job: &mut dyn Drive, now: f64) -> JsValue {
             out.push_str(&req.request_id.to_string());
             out.push(' ');
             out.push_str(&req.attempt.to_string());
+            if let Some(cause) = req.retry_of {
+                // "attempt,kind,code": why this is a retry, for the onRequest hook.
+                out.push(',');
+                out.push_str(cause.kind.as_str());
+                out.push(',');
+                out.push_str(&cause.code.to_string());
+            }
             out.push(' ');
             let built = client.write_url(&mut out, api, req.resign).and_then(|()| {
                 out.push(' ');

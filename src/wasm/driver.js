@@ -292,10 +292,12 @@ export async function runJob(step, ops, fetchFn, gate, timeoutMs, signal, progre
         const k = action.indexOf(' ', i + 1);
         const j = action.indexOf(' ', k + 1);
         const id = Number(action.slice(0, i));
-        const attempt = Number(action.slice(i + 1, k));
+        const [attemptText, retryKind, retryCode] = action.slice(i + 1, k).split(',');
+        const attempt = Number(attemptText);
+        const retryOf = retryKind === undefined ? undefined : { kind: retryKind, code: Number(retryCode) };
         const url = action.slice(k + 1, j);
         const body = action.slice(j + 1);
-        if (typeof onRequest === 'function') report(onRequest, url, attempt);
+        if (typeof onRequest === 'function') report(onRequest, url, attempt, retryOf);
         const controller = new AbortController();
         inbox.controllers.set(id, controller);
         post(ops, inbox, fetchFn, gate, timeoutMs, id, url, body, controller.signal).then((c) => {
@@ -392,9 +394,11 @@ export function redactUrl(url) {
 
 /// Tell the caller's `onRequest` hook about a request about to start. A throwing hook must
 /// not break the job; the UserSig never reaches it.
-function report(onRequest, url, attempt) {
+function report(onRequest, url, attempt, retryOf) {
   try {
-    onRequest({ api: apiOf(url), attempt, url: redactUrl(url) });
+    const info = { api: apiOf(url), attempt, url: redactUrl(url) };
+    if (retryOf !== undefined) info.retryOf = retryOf;
+    onRequest(info);
   } catch {}
 }
 

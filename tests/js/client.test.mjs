@@ -81,7 +81,14 @@ test('502s, 10002s, dropped connections and timeouts are retried; every message 
     return recallAll(c.body);
   });
   try {
-    const r = await client(srv.baseUrl, { timeoutMs: 300 }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 200) });
+    const seen = [];
+    const r = await client(srv.baseUrl, { timeoutMs: 300, onRequest: (info) => seen.push(info) }).recallGroupMessages({ groupId: 'g', msgSeqs: range(1, 200) });
+    // The hook sees every request, and each retry says how the attempt before it failed.
+    assert.equal(seen.length, 36);
+    assert.ok(seen.filter((i) => i.attempt === 0).every((i) => i.retryOf === undefined));
+    const causes = {};
+    for (const i of seen.filter((x) => x.attempt > 0)) causes[`${i.retryOf.kind}:${i.retryOf.code}`] = (causes[`${i.retryOf.kind}:${i.retryOf.code}`] ?? 0) + 1;
+    assert.deepEqual(causes, { 'server:0': 4, 'server:10002': 4, 'timeout:0': 4, 'network:0': 4 });
     assert.equal(r.requested, 200);
     assert.equal(r.recalled, 200, JSON.stringify(r.results.filter((x) => !x.ok).slice(0, 3)));
     assert.equal(r.results.length, 200);

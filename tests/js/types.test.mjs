@@ -52,7 +52,8 @@ const SHAPES = {
   PurgeScanStats: { pages: 'number', messages: 'number' },
   PurgeScanProgress: { phase: "'scan'", pages: 'number', messages: 'number', found: 'number' },
   PurgeRecallProgress: { base: 'RecallProgress', phase: "'recall'" },
-  RequestInfo: { api: 'string', attempt: 'number', url: 'string' },
+  RequestInfo: { api: 'string', attempt: 'number', url: 'string', 'retryOf?': 'RetryCause' },
+  RetryCause: { kind: 'RecallErrorKind', code: 'number' },
   GroupHistoryPage: { messages: 'GroupMessage[]', isFinished: 'boolean', 'nextBeforeSeq?': 'number', rangeComplete: 'boolean' },
   GroupMessage: { fromAccount: 'string', msgSeq: 'number', msgRandom: 'number', msgTimeStamp: 'number', isPlaceMsg: 'number', isSystemMsg: 'boolean', msgPriority: 'number', recalled: 'boolean', msgBody: 'unknown' },
   C2CHistoryPage: { messages: 'C2CMessage[]', complete: 'boolean', 'lastMsgKey?': 'string', 'lastMsgTime?': 'number' },
@@ -635,6 +636,17 @@ test('every object the runtime returns or reads matches the declarations (Node, 
       fetch: (url, init) => { fetches++; return fetch(url, init); },
       onRequest: (info) => { if (requestInfos.length < 3) sample('RequestInfo', info, 'onRequest'); requestInfos.push(info); },
     }, readsOf('RecallClientOptions')));
+
+    // A retry's RequestInfo: the first fetch fails on the network, the retry says so.
+    let failedOnce = false;
+    const flaky = new lib.RecallClient({
+      sdkAppId: APP, identifier: 'administrator', secretKey: KEY, baseUrl: emu.baseUrl,
+      fetch: (url, init) => { if (!failedOnce) { failedOnce = true; return Promise.reject(new TypeError('fetch failed')); } return fetch(url, init); },
+      onRequest: (info) => { if (info.attempt > 0) { sample('RequestInfo', info, 'onRequest (a retry)'); sample('RetryCause', info.retryOf, 'onRequest retryOf'); } },
+    });
+    await flaky.getGroupHistory({ groupId: 'demo-public', count: 1 });
+    flaky.free();
+    assert.ok(samples.some(([t, v]) => t === 'RequestInfo' && v.retryOf?.kind === 'network'), 'a retry names its cause');
 
     const page = await client.getGroupHistory(recording({ groupId: 'demo-public', count: 5, beforeSeq: undefined, topicId: undefined, withRecalled: false, signal: new AbortController().signal }, readsOf('GetGroupHistoryArgs')));
     sample('GroupHistoryPage', page, 'getGroupHistory (a middle page)');

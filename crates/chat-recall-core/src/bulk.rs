@@ -471,6 +471,7 @@ impl GroupRecallJob {
             request_id,
             attempt,
             resign,
+            retry_of,
         } = a
         {
             let (window, msg_seqs) = match self.lookup_units.get(unit) {
@@ -487,6 +488,7 @@ impl GroupRecallJob {
                 request_id,
                 attempt,
                 resign,
+                retry_of,
                 msg_seqs,
                 lookup: Some(window),
             });
@@ -497,6 +499,7 @@ impl GroupRecallJob {
             request_id,
             attempt,
             resign,
+            retry_of,
         } = b
         {
             let idx = self.pending.get(unit).cloned().unwrap_or_default();
@@ -511,6 +514,7 @@ impl GroupRecallJob {
                 request_id,
                 attempt,
                 resign,
+                retry_of,
                 msg_seqs,
                 lookup: None,
             });

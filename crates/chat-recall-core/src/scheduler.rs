@@ -96,6 +96,8 @@ pub struct SendRequest {
     pub attempt: u32,
     /// The previous attempt failed with 70001: renew the UserSig before sending.
     pub resign: bool,
+    /// Why this is a retry: how the previous attempt failed (`None` for a first attempt).
+    pub retry_of: Option<RetryCause>,
     /// The MsgSeqs of this request (group recall, 1..=10); empty for single-request jobs.
     /// For a look-up, the seqs in doubt that it resolves (informational).
     pub msg_seqs: Vec<u64>,
@@ -103,6 +105,17 @@ pub struct SendRequest {
     /// `WithRecalledMsg: 1` for this window instead of a recall, and feed the answer to
     /// `GroupRecallJob::on_lookup_response`.
     pub lookup: Option<LookupWindow>,
+}
+
+/// How an attempt failed, told with the retry that follows it (so a caller's hook can say why
+/// a job took the time it did). The failed attempt's message is not kept: it may quote what
+/// the service echoed back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryCause {
+    /// The failure's kind.
+    pub kind: ErrorKind,
+    /// The service's code, or 0 when there was none (network, timeout, HTTP status).
+    pub code: i64,
 }
 
 /// A `group_msg_get_simple` window: the `number` messages at or before `req_msg_seq`.
@@ -164,6 +177,8 @@ struct Unit {
     retries: u32,
     resigned: bool,
     resign_next: bool,
+    /// How the last attempt failed, when it is to be retried.
+    last_failure: Option<RetryCause>,
 }
 
 /// What the engine wants to do next (the job adds the payload).
@@ -174,6 +189,7 @@ pub(crate) enum Step {
         request_id: u64,
         attempt: u32,
         resign: bool,
+        retry_of: Option<RetryCause>,
     },
     WaitUntil(f64),
     Idle,
@@ -222,6 +238,7 @@ impl Engine {
             retries: 0,
             resigned: false,
             resign_next: false,
+            last_failure: None,
         };
         Engine {
             cfg,
@@ -274,6 +291,7 @@ impl Engine {
             retries: 0,
             resigned: false,
             resign_next: false,
+            last_failure: None,
         });
         self.unsettled += 1;
         self.waiting.push(self.units.len() - 1);
@@ -360,6 +378,7 @@ impl Engine {
         u.attempts = u.attempts.saturating_add(1);
         u.state = UnitState::InFlight;
         let resign = std::mem::take(&mut u.resign_next);
+        let retry_of = u.last_failure.take();
         self.requests += 1;
         if attempt > 0 {
             self.retries += 1;
@@ -370,6 +389,7 @@ impl Engine {
             request_id,
             attempt,
             resign,
+            retry_of,
         }
     }
 
@@ -418,9 +438,14 @@ impl Engine {
         let Some(u) = self.units.get_mut(unit) else {
             return false;
         };
+        let cause = RetryCause {
+            kind: err.kind,
+            code: err.code,
+        };
         match decision {
             Decision::Retry { delay_ms } => {
                 u.retries += 1;
+                u.last_failure = Some(cause);
                 u.state = UnitState::Waiting {
                     ready_at: now + delay_ms,
                 };
@@ -428,6 +453,7 @@ impl Engine {
                 true
             }
             Decision::Resign => {
+                u.last_failure = Some(cause);
                 u.resigned = true;
                 u.resign_next = true;
                 u.state = UnitState::Waiting { ready_at: now };
@@ -537,11 +563,13 @@ impl<T> SingleJob<T> {
                 request_id,
                 attempt,
                 resign,
+                retry_of,
                 ..
             } => Action::Send(SendRequest {
                 request_id,
                 attempt,
                 resign,
+                retry_of,
                 msg_seqs: Vec::new(),
                 lookup: None,
             }),
