@@ -80,69 +80,64 @@ fn zero_latency_still_paced() {
     assert!(rate >= 196.0, "rate {rate}");
 }
 
+/// Five seeded 10,000-message runs at 200/s with `late_ms` timer lateness: every server second
+/// holds at most 200 arrivals, and starts run at `min_rate` of the ceiling or more.
+fn five_runs_hold_the_window(
+    late_ms: f64,
+    latency: impl Fn(&mut Rng) -> (f64, f64) + Copy,
+    max_in_flight: usize,
+    min_rate: f64,
+) {
+    for seed in 1..=5 {
+        let opts = SimOptions {
+            late_ms,
+            seed,
+            start: 1234.5,
+            ..SimOptions::default()
+        };
+        let (t, report) = bulk(10_000, latency, opts, 200.0, max_in_flight);
+        assert_eq!(report.recalled, 10_000);
+        assert!(max_in_window(&t.starts, 1000.0) <= 200);
+        let arrivals = max_in_window(&t.arrivals, 1000.0);
+        assert!(
+            arrivals <= 200,
+            "seed {seed}: {arrivals} arrivals in a second"
+        );
+        let rate = (t.starts.len() - 1) as f64 / (t.starts.last().unwrap() - t.starts[0]) * 1000.0;
+        assert!(rate >= min_rate * 200.0, "seed {seed}: rate {rate}");
+    }
+}
+
 #[test]
 fn jittered_latency_and_late_timers_keep_server_window() {
     // Up-link jitter of 2.5 ms around 25 ms, down-link 20-80 ms, and timers firing up to 3 ms
     // late. A round trip cannot tell up-link from down-link delay, so the pacer widens its
     // window by the whole 60 ms of variation: it gives up ~6% of the rate, never the window.
-    for seed in 1..=5 {
-        let opts = SimOptions {
-            late_ms: 3.0,
-            seed,
-            start: 1234.5,
-            ..SimOptions::default()
-        };
-        let (t, report) = bulk(
-            10_000,
-            |rng| (22.5 + 2.5 * rng.f64(), 20.0 + 60.0 * rng.f64()),
-            opts,
-            200.0,
-            50,
-        );
-        assert_eq!(report.recalled, 10_000);
-        assert!(max_in_window(&t.starts, 1000.0) <= 200);
-        assert!(
-            max_in_window(&t.arrivals, 1000.0) <= 200,
-            "arrivals {}",
-            max_in_window(&t.arrivals, 1000.0)
-        );
-        let rate = (t.starts.len() - 1) as f64 / (t.starts.last().unwrap() - t.starts[0]) * 1000.0;
-        assert!(rate >= 0.92 * 200.0, "seed {seed}: rate {rate}");
-    }
+    five_runs_hold_the_window(
+        3.0,
+        |rng| (22.5 + 2.5 * rng.f64(), 20.0 + 60.0 * rng.f64()),
+        50,
+        0.92,
+    );
 }
 
 #[test]
 fn up_link_jitter_beyond_the_headroom_widens_the_window() {
-    // Up-link delay that varies by up to 60 ms (a busy network or host), far more than the 1%
-    // headroom's 10 ms: the round trips show it, the window widens, the server never sees more
-    // than 200 in a second.
-    for seed in 1..=5 {
-        let opts = SimOptions {
-            seed,
-            ..SimOptions::default()
-        };
-        let (t, report) = bulk(
-            10_000,
-            |rng| {
-                // Mostly quick, now and then a stall that also holds the next few.
-                let stall = if rng.f64() < 0.05 {
-                    60.0 * rng.f64()
-                } else {
-                    0.0
-                };
-                (5.0 + stall, 5.0)
-            },
-            opts,
-            200.0,
-            default_max_in_flight(200.0),
-        );
-        assert_eq!(report.recalled, 10_000);
-        assert!(
-            max_in_window(&t.arrivals, 1000.0) <= 200,
-            "seed {seed}: arrivals {}",
-            max_in_window(&t.arrivals, 1000.0)
-        );
-    }
+    // Up-link delay that now and then stalls by up to 60 ms (a busy network or host), far more
+    // than the 1% headroom's 10 ms: the round trips show it and the window widens.
+    five_runs_hold_the_window(
+        0.0,
+        |rng| {
+            let stall = if rng.f64() < 0.05 {
+                60.0 * rng.f64()
+            } else {
+                0.0
+            };
+            (5.0 + stall, 5.0)
+        },
+        default_max_in_flight(200.0),
+        0.9,
+    );
 }
 
 #[test]
@@ -151,29 +146,12 @@ fn timers_firing_very_late_cost_no_rate_and_break_no_window() {
     // of 5 ms. Each late wake-up is made up with back-to-back starts (the catch-up), so the
     // job still runs at the pacer's 198/s, and the window cap keeps every server second at
     // 200 or fewer.
-    for seed in 1..=5 {
-        let opts = SimOptions {
-            late_ms: 15.0,
-            seed,
-            ..SimOptions::default()
-        };
-        let (t, report) = bulk(
-            10_000,
-            |rng| (20.0 + 5.0 * rng.f64(), 25.0),
-            opts,
-            200.0,
-            default_max_in_flight(200.0),
-        );
-        assert_eq!(report.recalled, 10_000);
-        assert!(max_in_window(&t.starts, 1000.0) <= 200);
-        assert!(
-            max_in_window(&t.arrivals, 1000.0) <= 200,
-            "arrivals {}",
-            max_in_window(&t.arrivals, 1000.0)
-        );
-        let rate = (t.starts.len() - 1) as f64 / (t.starts.last().unwrap() - t.starts[0]) * 1000.0;
-        assert!(rate >= 0.975 * 200.0, "seed {seed}: rate {rate}");
-    }
+    five_runs_hold_the_window(
+        15.0,
+        |rng| (20.0 + 5.0 * rng.f64(), 25.0),
+        default_max_in_flight(200.0),
+        0.975,
+    );
 }
 
 #[test]
