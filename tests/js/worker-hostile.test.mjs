@@ -253,7 +253,7 @@ test('Worker hostile input: every route refuses cleanly, nothing is sent or reco
             { status: 405, field: 'method', kind: 'invalid_input', allow: allowed });
         }
       }
-      for (const m of ['GET', 'PUT', 'DELETE', 'PATCH']) {
+      for (const m of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
         await h(`${m} /callback`, () => req(m, signed(), { headers: JSON_TYPE, body: m === 'GET' ? undefined : bytes(JSON.stringify(c2cEvent())) }),
           { status: 405, field: 'method', allow: 'POST' });
       }
@@ -503,6 +503,9 @@ test('Worker hostile input: every route refuses cleanly, nothing is sent or reco
         await h(`group body: ${what}`, wh(gq, bytes(JSON.stringify(groupEvent()).replace('"MsgSeq":1', `"MsgSeq":${seq}`))), { status: 400 });
       }
       await h('a declared 70 KB body', wh(signed(), bytes(JSON.stringify(c2cEvent({ pad: 'x'.repeat(70 * 1024) })))), { status: 413, field: 'body' });
+      await h('form content type, forged Sign', wh(signed(undefined, { token: 'x' }), body, { 'content-type': 'application/x-www-form-urlencoded' }), { status: 401, field: 'Sign' });
+      await h('no content type, unsigned', wh(`/callback?SdkAppid=${APP}&CallbackCommand=C2C.CallbackAfterMsgWithDraw`, body, {}), { status: 401, field: 'Sign' });
+      await h('text/plain with a non-JSON body', wh(signed(), bytes('ActionStatus=OK'), { 'content-type': 'text/plain' }), { status: 400 });
       await h('a foreign browser origin', wh(signed('C2C.CallbackAfterMsgWithDraw', { token: 'x' }), body, { ...JSON_TYPE, origin: 'http://evil.test' }), { status: 401, field: 'Sign' });
 
       // What the Worker must take, once: a valid delivery, then its retries and replays.
