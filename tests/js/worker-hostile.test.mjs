@@ -30,6 +30,7 @@ const FOREVER_CAP = 48 * MiB;
 
 // ---- the report ----
 const cases = [];
+const fieldsSeen = new Set();
 after(() => {
   const groups = [...new Set(cases.map((c) => c.group))];
   const report = {
@@ -38,6 +39,7 @@ after(() => {
       tried: cases.filter((c) => c.group === g).length, held: cases.filter((c) => c.group === g && c.held).length }])),
     failed: cases.filter((c) => !c.held).map((c) => `${c.group}: ${c.name}`),
     streamed_forever_bytes_read_max: cases.reduce((m, c) => Math.max(m, c.pulled ?? 0), 0),
+    fields_named: [...fieldsSeen].sort(),
   };
   mkdirSync(join(repo, 'target'), { recursive: true });
   writeFileSync(join(repo, 'target', 'worker-hostile-report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -169,7 +171,10 @@ async function hostile(t, group, name, send, want) {
       assert.equal(typeof e.api, 'string');
       assert.equal(typeof e.retryable, 'boolean');
       if (want.kind) assert.equal(e.kind, want.kind, `${name}: kind`);
+      // Every refusal names what it refused; a case may pin the exact name.
       if (want.field !== undefined) assert.equal(e.field, want.field, `${name}: field in ${JSON.stringify(e)}`);
+      else assert.ok(typeof e.field === 'string' && e.field.length > 0, `${name}: no field in ${JSON.stringify(e)}`);
+      fieldsSeen.add(e.field);
       if (want.info) assert.match(e.info, want.info, `${name}: info`);
       if (want.allow) assert.equal(r.headers.get('allow'), want.allow, `${name}: Allow header`);
       if (want.cors === false) assert.equal(r.headers.get('access-control-allow-origin'), null, `${name}: no CORS grant`);
