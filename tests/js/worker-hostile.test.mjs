@@ -453,6 +453,8 @@ test('Worker hostile input: every route refuses cleanly, nothing is sent or reco
       await h('Content-Length says 1 GB, 10 bytes come, then nothing', () => raw(R, 'Content-Length: 1000000000\r\n', '{"groupId"', { halfClose: false }), { status: 413, field: 'body' });
       await h('Content-Length says 1 GB, 10 bytes come and the upload ends', () => raw(R, 'Content-Length: 1000000000\r\n', '{"groupId"'), { status: 413, field: 'body', lenient: true });
       await h('Content-Length says 10, 40 come', () => raw(R, 'Content-Length: 10\r\n', `{"groupId":"${GROUP}","msgSeqs":[270]}`), { status: 400, field: 'body' });
+      await h('Content-Length says 100, 10 come, then nothing (answered once the upload stalls 5 s)', () => raw(R, 'Content-Length: 100\r\n', '{"groupId"', { halfClose: false }),
+        { status: 408, field: 'body', kind: 'timeout' });
       await h('Content-Length says 100, 10 come and the upload ends', () => raw(R, 'Content-Length: 100\r\n', '{"groupId"'), { status: 400, field: 'body', lenient: true });
       await h('Content-Length and chunked together', () => raw(R, 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', `{"gr\r\n0\r\n\r\n`), { status: 400, lenient: true });
       await h('Content-Length not a number', () => raw(R, 'Content-Length: 12abc\r\n', '{}'), { status: 400, lenient: true });

@@ -121,6 +121,23 @@ function tooLarge(limit) {
 }
 
 /**
+ * How long an upload may send nothing before it is given up: a client that declares more
+ * than it sends and then waits must not hold the request open for ever.
+ */
+const BODY_IDLE_MS = 5000;
+
+/** `reader.read()`, or `{ stalled: true }` when nothing arrives within `ms`. */
+async function readWithin(reader, ms) {
+  let timer;
+  const stalled = new Promise((resolve) => { timer = setTimeout(() => resolve({ stalled: true }), ms); });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The body as bytes, at most `limit`: a declared Content-Length over the limit is refused
  * without reading it in, and a body without one is cut off as soon as it passes the limit.
  * Refused bytes are never kept (see `discard`).
@@ -138,11 +155,16 @@ export async function readBody(request, limit = MAX_BODY_BYTES) {
   for (;;) {
     let step;
     try {
-      step = await reader.read();
+      step = await readWithin(reader, BODY_IDLE_MS);
     } catch {
       // The upload broke off (fewer bytes than its Content-Length, a reset): nothing kept.
       chunks.length = 0;
       throw invalid('body', 'the upload ended before the body was complete');
+    }
+    if (step.stalled) {
+      chunks.length = 0;
+      reader.cancel().catch(() => {});
+      throw new HttpError(408, 'timeout', `body: no bytes arrived for ${BODY_IDLE_MS / 1000} s; the upload stalled`, { field: 'body', retryable: true });
     }
     const { done, value } = step;
     if (done) break;
