@@ -37,7 +37,7 @@ const report = {
   },
   hostile: hostile && { cases: hostile.cases, held: hostile.held, groups: hostile.groups, wasm_memory_bytes: hostile.wasm_memory_bytes, failed: hostile.failed },
   worker_hostile: workerHostile && { cases: workerHostile.cases, held: workerHostile.held, groups: workerHostile.groups, failed: workerHostile.failed,
-    streamed_forever_bytes_read_max: workerHostile.streamed_forever_bytes_read_max },
+    streamed_forever_bytes_read_max: workerHostile.streamed_forever_bytes_read_max, workerd_rss_bytes: workerHostile.workerd_rss_bytes },
   soak,
   sizes: size && { wasm_raw: size.wasm_raw, wasm_gzip: size.wasm_gzip, js_gzip: size.glue_gzip },
   rates: bulk && {
@@ -71,7 +71,8 @@ if (workerHostile) {
   md.push('## Hostile input to the Worker (tests/js/worker-hostile.test.mjs, real workerd)', '', row('group', 'tried', 'held'), row('---', '---:', '---:'));
   for (const [g, v] of Object.entries(workerHostile.groups)) md.push(row(g, v.tried, v.held));
   md.push(row('**all**', workerHostile.cases, workerHostile.held), '',
-    `After every case nothing had reached the emulator and no event, audit row or job was stored; a body streamed for ever was cut off after at most ${workerHostile.streamed_forever_bytes_read_max} bytes had left the client.`, '');
+    `After every case nothing had reached the emulator and no event, audit row or job was stored; a body streamed for ever was cut off after at most ${workerHostile.streamed_forever_bytes_read_max} bytes had left the client.`
+    + (workerHostile.workerd_rss_bytes?.end ? ` workerd's resident memory: ${workerHostile.workerd_rss_bytes.start} bytes after start-up, ${workerHostile.workerd_rss_bytes.end} at the end (peak ${workerHostile.workerd_rss_bytes.peak}; limit: start + ${workerHostile.workerd_rss_bytes.growth_limit}).` : ''), '');
 }
 if (soak) {
   md.push('## Soak (target/bench-soak.json)', '', row('figure', 'value'), row('---', '---:'));

@@ -17,7 +17,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repo } from './install.mjs';
 import { startStack, APP, ALICE, BOT, ORIGIN, SECRETS } from './worker-stack.mjs';
@@ -31,6 +32,10 @@ const FOREVER_CAP = 48 * MiB;
 // ---- the report ----
 const cases = [];
 const fieldsSeen = new Set();
+/** workerd's resident memory (bytes): after start-up, at the end, and its peak. */
+const memory = {};
+/** Growth of workerd's resident memory over the whole suite that counts as unbounded. */
+const RSS_GROWTH_LIMIT = 256 * MiB;
 after(() => {
   const groups = [...new Set(cases.map((c) => c.group))];
   const report = {
@@ -40,6 +45,7 @@ after(() => {
     failed: cases.filter((c) => !c.held).map((c) => `${c.group}: ${c.name}`),
     streamed_forever_bytes_read_max: cases.reduce((m, c) => Math.max(m, c.pulled ?? 0), 0),
     fields_named: [...fieldsSeen].sort(),
+    workerd_rss_bytes: { ...memory, growth_limit: RSS_GROWTH_LIMIT },
   };
   mkdirSync(join(repo, 'target'), { recursive: true });
   writeFileSync(join(repo, 'target', 'worker-hostile-report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -103,6 +109,21 @@ function rawRequest(base, head, body, { halfClose = true } = {}) {
     sock.on('close', done);
     sock.on('connect', () => { sock.write(head); if (halfClose) sock.end(body); else sock.write(body); });
   });
+}
+
+/** The workerd process serving `base` (it listens itself; wrangler only starts it). */
+function workerdPid(url) {
+  const out = execFileSync('ss', ['-ltnpH', `sport = :${new URL(url).port}`]).toString();
+  const m = /\("workerd",pid=(\d+)/.exec(out);
+  if (!m) throw new Error(`no workerd listens on ${url}: ${out}`);
+  return Number(m[1]);
+}
+
+/** VmRSS and VmHWM (peak) of `pid`, in bytes. */
+function rss(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)[1]) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
 // ---- the stack and its observable state ----
@@ -240,7 +261,10 @@ test('Worker hostile input: every route refuses cleanly, nothing is sent or reco
     }
   })();
   const start = await state();
-  let validRecalls = 0;
+  await servesValidRecall();
+  const pid = workerdPid(base);
+  memory.start = rss(pid).rss;
+  let validRecalls = 1;
   let acceptedDeliveries = 0;
   const group = async (name, fn) => {
     await t.test(name, async (tg) => {
@@ -556,6 +580,10 @@ test('Worker hostile input: every route refuses cleanly, nothing is sent or reco
       await new Promise((r) => setTimeout(r, 300));
       const blocks = streamed.split('\n\n').filter((b) => /^event: /m.test(b));
       assert.equal(blocks.length, validRecalls + acceptedDeliveries, `the live stream: ${blocks.map((b) => b.split('\n')[0]).join(', ')}`);
+      // Memory stays bounded: nothing refused is kept (bodies, streams, connections).
+      const m = rss(pid);
+      Object.assign(memory, { end: m.rss, peak: m.peak });
+      assert.ok(m.rss - memory.start < RSS_GROWTH_LIMIT, `workerd grew by ${((m.rss - memory.start) / MiB).toFixed(1)} MiB`);
     } finally {
       await streamReader.cancel().catch(() => {});
       await streaming;
