@@ -1,6 +1,6 @@
 // The admin API for consoles: direct recalls, history, the event and audit logs, durable
 // jobs. Every route runs after `authenticate` (see index.js); `actor` is the token's label.
-import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, queryStr, msgSeqString, typeName, methodNotAllowed, wellFormed } from './http.js';
+import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, queryStr, msgSeqString, typeName, methodNotAllowed, wellFormed, onlyFields } from './http.js';
 import { eventLog, withClient } from './config.js';
 import { JOB_LIMITS } from './recall-job.js';
 
@@ -147,23 +147,19 @@ function jobStub(env, id) {
   return env.RECALL_JOB.get(env.RECALL_JOB.idFromName(id));
 }
 
-/** Only the fields of the job's own kind (a `groupIds` on a group recall is a mistake). */
-function onlyFields(body, allowed) {
-  for (const key of Object.keys(body)) if (!allowed.includes(key)) throw invalid(key, `is not a field of a ${body.kind} job`);
-}
-
 /** A job request, validated in full before the job exists. */
 function jobSpec(body) {
   const kind = body.kind;
   const reason = reasonOf(body);
   if (kind === 'recallGroup') {
-    onlyFields(body, FIELDS.jobRecallGroup);
+    // Only the fields of the job's own kind: a `groupIds` on a group recall is a mistake.
+    onlyFields(body, FIELDS.jobRecallGroup, 'a recallGroup job');
     const groupId = str(body, 'groupId', { max: 48 });
     const topicId = str(body, 'topicId', { optional: true, max: 128 });
     return { kind, groupId, topicId, reason, targets: msgSeqList(body, JOB_LIMITS.maxMessages) };
   }
   if (kind === 'purgeSender') {
-    onlyFields(body, FIELDS.jobPurgeSender);
+    onlyFields(body, FIELDS.jobPurgeSender, 'a purgeSender job');
     const senderAccount = str(body, 'senderAccount', { max: 64 });
     const v = body.groupIds;
     if (!Array.isArray(v)) throw invalid('groupIds', `must be an array, got ${typeName(v)}`);

@@ -214,12 +214,15 @@ export async function readJsonObject(request, limit = MAX_BODY_BYTES, allowed = 
     throw invalid('body', 'is not valid UTF-8 JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('body', 'must be a JSON object');
-  if (allowed !== undefined) {
-    for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) throw invalid(key.slice(0, 64), `is not a field of this request (fields: ${allowed.join(', ')})`);
-    }
-  }
+  if (allowed !== undefined) onlyFields(value, allowed, 'this request');
   return value;
+}
+
+/** Refuses, by name, the first key of `body` not in `allowed` (`what`: whose fields they are). */
+export function onlyFields(body, allowed, what) {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) throw invalid(key.slice(0, 64), `is not a field of ${what} (fields: ${allowed.join(', ')})`);
+  }
 }
 
 /** Strings with a lone surrogate cannot be sent as UTF-8: refused, not silently replaced. */
