@@ -11,8 +11,11 @@
 // event, audit row or job was written (the EventLog's newest ids, the job index, the
 // emulator's request count and an open live stream all unchanged), and the Worker serves
 // valid calls (each state check is three authenticated reads; every group ends with a real
-// recall through the emulator).
-// Writes target/worker-hostile-report.json (cases tried and held) for benches/report.mjs.
+// recall through the emulator). Cases the Worker must take (a valid delivery, its replays)
+// check instead that exactly what they should was recorded. workerd's resident memory is
+// read at the start and the end (Linux: ss and /proc).
+// Writes target/worker-hostile-report.json (cases tried and held, fields named, memory) for
+// benches/report.mjs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -241,7 +244,8 @@ const ROUTES = [
   ['/api/jobs', 'GET, POST'], [`/api/jobs/${UUID}`, 'GET, DELETE'],
 ];
 const bodyFor = (path) => (VALID[path] ? bytes(JSON.stringify(VALID[path])) : undefined);
-const firstMethod = (allowed) => allowed.split(', ')[allowed.includes('POST') ? allowed.split(', ').indexOf('POST') : 0];
+/** The method a matrix case uses on a route: POST where it takes one (so a body is sent), else its first. */
+const firstMethod = (allowed) => (allowed.split(', ').includes('POST') ? 'POST' : allowed.split(', ')[0]);
 
 test('Worker hostile input: every route refuses cleanly, nothing is sent or recorded', { timeout: 170_000 }, async (t) => {
   stack = await startStack({ withCallbacks: false, emulatorArgs: ['--seed-demo', '--seed-group', `${GROUP}:Public:400`] });
