@@ -3,6 +3,7 @@
 // Inputs (each optional; a missing one is reported as missing, not invented):
 //   target/fuzz-report.jsonl      scripts/fuzz.sh: executions and crashes per fuzz target
 //   target/hostile-report.json    tests/js/hostile.test.mjs: hostile cases tried and held
+//   target/worker-hostile-report.json  tests/js/worker-hostile.test.mjs: the Worker's hostile cases
 //   target/bench-soak.json        the soak bench: long-run outcome figures
 //   target/bench-results.jsonl    scripts/bench.sh: one JSON line per bench (rates, memory)
 //   pkg/size.json                 scripts/build-pkg.sh: shipped sizes
@@ -18,6 +19,7 @@ const lines = (p) => (existsSync(at(p)) ? readFileSync(at(p), 'utf8').split('\n'
 
 const fuzz = lines('target/fuzz-report.jsonl');
 const hostile = json('target/hostile-report.json');
+const workerHostile = json('target/worker-hostile-report.json');
 const soak = json('target/bench-soak.json');
 const size = json('pkg/size.json');
 const benches = lines('target/bench-results.jsonl');
@@ -34,6 +36,8 @@ const report = {
     per_target: fuzz.map(({ target, mode, budget, executions, crashes, seconds }) => ({ target, mode, budget, executions, crashes, seconds })),
   },
   hostile: hostile && { cases: hostile.cases, held: hostile.held, groups: hostile.groups, wasm_memory_bytes: hostile.wasm_memory_bytes, failed: hostile.failed },
+  worker_hostile: workerHostile && { cases: workerHostile.cases, held: workerHostile.held, groups: workerHostile.groups, failed: workerHostile.failed,
+    streamed_forever_bytes_read_max: workerHostile.streamed_forever_bytes_read_max, workerd_rss_bytes: workerHostile.workerd_rss_bytes },
   soak,
   sizes: size && { wasm_raw: size.wasm_raw, wasm_gzip: size.wasm_gzip, js_gzip: size.glue_gzip },
   rates: bulk && {
@@ -46,7 +50,7 @@ const report = {
     cpu_ratio_wasm_over_js: bulk.cpu_per_request?.ratio_wasm_over_js,
   },
   memory: memory && { rounds: memory.rounds },
-  missing: Object.entries({ fuzz: fuzz.length, hostile, soak, sizes: size, bulk }).filter(([, v]) => !v).map(([k]) => k),
+  missing: Object.entries({ fuzz: fuzz.length, hostile, worker_hostile: workerHostile, soak, sizes: size, bulk }).filter(([, v]) => !v).map(([k]) => k),
 };
 writeFileSync(at('target/bench-report.json'), JSON.stringify(report, null, 2) + '\n');
 
@@ -63,6 +67,13 @@ if (hostile) {
   md.push(row('**all**', hostile.cases, hostile.held), '',
     `Wasm memory: ${hostile.wasm_memory_bytes.baseline} bytes before, at most ${hostile.wasm_memory_bytes.max} during the suite (limit: baseline + ${hostile.wasm_memory_bytes.growth_limit}).`, '');
 }
+if (workerHostile) {
+  md.push('## Hostile input to the Worker (tests/js/worker-hostile.test.mjs, real workerd)', '', row('group', 'tried', 'held'), row('---', '---:', '---:'));
+  for (const [g, v] of Object.entries(workerHostile.groups)) md.push(row(g, v.tried, v.held));
+  md.push(row('**all**', workerHostile.cases, workerHostile.held), '',
+    `After every case nothing had reached the emulator and no event, audit row or job was stored; a body streamed for ever was cut off after at most ${workerHostile.streamed_forever_bytes_read_max} bytes had left the client.`
+    + (workerHostile.workerd_rss_bytes?.end ? ` workerd's resident memory: ${workerHostile.workerd_rss_bytes.start} bytes after start-up, ${workerHostile.workerd_rss_bytes.end} at the end (peak ${workerHostile.workerd_rss_bytes.peak}; limit: start + ${workerHostile.workerd_rss_bytes.growth_limit}).` : ''), '');
+}
 if (soak) {
   md.push('## Soak (target/bench-soak.json)', '', row('figure', 'value'), row('---', '---:'));
   for (const [k, v] of Object.entries(soak)) if (typeof v !== 'object') md.push(row(k, v));
@@ -77,5 +88,6 @@ if (report.missing.length) md.push(`Not measured in this run: ${report.missing.j
 writeFileSync(at('target/bench-report.md'), md.join('\n'));
 
 console.log(JSON.stringify({ bench: 'reliability_report', fuzz_targets: report.fuzz?.targets ?? 0, fuzz_executions: report.fuzz?.total_executions ?? 0,
-  fuzz_crashes: report.fuzz?.total_crashes ?? null, hostile_cases: hostile?.cases ?? 0, hostile_held: hostile?.held ?? 0, missing: report.missing,
+  fuzz_crashes: report.fuzz?.total_crashes ?? null, hostile_cases: hostile?.cases ?? 0, hostile_held: hostile?.held ?? 0,
+  worker_hostile_cases: workerHostile?.cases ?? 0, worker_hostile_held: workerHostile?.held ?? 0, missing: report.missing,
   json: 'target/bench-report.json', markdown: 'target/bench-report.md' }));

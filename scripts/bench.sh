@@ -2,7 +2,7 @@
 # Runs the benchmarks and prints their JSON results (one object per line). Numbers, not
 # pass/fail: a missed budget is reported in the JSON (`met_*` fields), not as a failure.
 # Ends with the reliability report (target/bench-report.json and .md): a longer fuzz run
-# (FUZZ_SECONDS per target, default 60), the hostile suite's counts, soak figures, sizes, rates.
+# (FUZZ_SECONDS per target, default 60), the hostile suites' counts, soak figures, sizes, rates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -24,7 +24,9 @@ node benches/cold_recall.mjs | tee -a "$results"
 # baselines, and the app-wide rate gate (added latency, three clients' aggregate rate).
 node benches/worker_webhook.mjs | tee -a "$results"
 node benches/worker_rate_gate.mjs | tee -a "$results"
-# Hostile input: the suite writes target/hostile-report.json.
+# Hostile input: the suites write target/hostile-report.json (the package) and
+# target/worker-hostile-report.json (the Worker in workerd, ~40 s).
 node --test --test-reporter=dot tests/js/hostile.test.mjs >&2
+node --test --test-reporter=dot tests/js/worker-hostile.test.mjs >&2
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 node benches/report.mjs

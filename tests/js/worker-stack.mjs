@@ -64,9 +64,10 @@ function envFile(dir, vars) {
 
 /**
  * Start the emulator (with `emulatorArgs`) and the Worker. `vars` override the defaults;
- * `persistTo` keeps Durable Object storage between runs (restarts). Returns helpers.
+ * `persistTo` keeps Durable Object storage between runs (restarts); `logLevel` is wrangler's
+ * (default `info`; `log` adds the Worker's console.log lines to `log()`). Returns helpers.
  */
-export async function startStack({ emulatorArgs = [], vars = {}, persistTo, withCallbacks = true, rateLimit = 200 } = {}) {
+export async function startStack({ emulatorArgs = [], vars = {}, persistTo, withCallbacks = true, rateLimit = 200, logLevel } = {}) {
   installWorkerDeps();
   const dir = mkdtempSync(join(tmpdir(), 'chat-recall-worker-'));
   const persist = persistTo ?? join(dir, 'state');
@@ -79,7 +80,7 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
   const file = envFile(dir, allVars);
   let wr;
   const startWorker = async () => {
-    wr = await startWrangler(workerDir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000,
+    wr = await startWrangler(workerDir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, logLevel,
       args: ['--env-file', file, '--persist-to', persist] });
     forwarder?.setTarget(wr.baseUrl);
     return wr;

@@ -10,7 +10,7 @@ export const wranglerCli = join(repo, 'node_modules', 'wrangler', 'bin', 'wrangl
 // Wrangler reaches out by itself unless told not to: metrics and error reports
 // (sparrow/sentry), the request.cf data (workers.cloudflare.com), the npm registry for its
 // banner's update check. Its config, logs and dev registry go to a private folder.
-function offlineEnv(home) {
+function offlineEnv(home, logLevel) {
   return {
     ...process.env,
     WRANGLER_SEND_METRICS: 'false',
@@ -20,7 +20,7 @@ function offlineEnv(home) {
     XDG_CONFIG_HOME: home,
     WRANGLER_LOG_PATH: join(home, 'logs'),
     WRANGLER_REGISTRY_PATH: join(home, 'registry'),
-    WRANGLER_LOG: 'info',
+    WRANGLER_LOG: logLevel,
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     CI: 'true',
@@ -45,16 +45,17 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
  * the first is the Worker that gets the port, the others run in the same workerd and are
  * reachable through service bindings. `args`: more `wrangler dev` flags (e.g. --env-file).
  * Resolves once wrangler says "Ready on" and `readyPath` answers; returns the base URL,
- * the timings, the captured output and `stop()`.
+ * the timings, the captured output and `stop()`. `logLevel`: wrangler's; at `info` the
+ * Worker's console.error/warn/info show but console.log does not (`log` shows it too).
  */
-export async function startWrangler(dir, { configs = ['wrangler.json'], readyPath = '/', timeoutMs = 40_000, args = [] } = {}) {
+export async function startWrangler(dir, { configs = ['wrangler.json'], readyPath = '/', timeoutMs = 40_000, args = [], logLevel = 'info' } = {}) {
   if (!existsSync(wranglerCli)) throw new Error(`wrangler is not installed: ${wranglerCli} (run scripts/setup.sh)`);
   const home = join(dir, '.wrangler-home');
   mkdirSync(home, { recursive: true });
   const t0 = performance.now();
   const proc = spawn(process.execPath, [wranglerCli, 'dev', ...configs.flatMap((c) => ['-c', c]), '--local', '--ip', '127.0.0.1', '--port', '0',
-    '--inspector-ip', '127.0.0.1', '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', 'info', ...args],
-  { cwd: dir, env: offlineEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    '--inspector-ip', '127.0.0.1', '--inspector-port', '0', '--show-interactive-dev-session=false', '--log-level', logLevel, ...args],
+  { cwd: dir, env: offlineEnv(home, logLevel), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(proc);
   let output = '';
   // eslint-disable-next-line no-control-regex

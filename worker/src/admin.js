@@ -1,6 +1,6 @@
 // The admin API for consoles: direct recalls, history, the event and audit logs, durable
 // jobs. Every route runs after `authenticate` (see index.js); `actor` is the token's label.
-import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, msgSeqString, typeName } from './http.js';
+import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, queryStr, msgSeqString, typeName, methodNotAllowed, wellFormed, onlyFields } from './http.js';
 import { eventLog, withClient } from './config.js';
 import { JOB_LIMITS } from './recall-job.js';
 
@@ -8,6 +8,24 @@ import { JOB_LIMITS } from './recall-job.js';
 const MAX_JOB_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_DIRECT_SEQS = 5000;
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The fields each request body may carry; anything else is refused by name. */
+const FIELDS = {
+  recallGroup: ['groupId', 'topicId', 'msgSeqs', 'reason'],
+  recallSender: ['groupId', 'senderAccount', 'topicId', 'reason'],
+  recallC2C: ['fromAccount', 'toAccount', 'msgKey', 'reason'],
+  job: ['kind', 'groupId', 'topicId', 'msgSeqs', 'senderAccount', 'groupIds', 'reason'],
+  jobRecallGroup: ['kind', 'groupId', 'topicId', 'msgSeqs', 'reason'],
+  jobPurgeSender: ['kind', 'senderAccount', 'groupIds', 'reason'],
+};
+
+/**
+ * Whether a failed recall may have reached the service (and so belongs in the audit log):
+ * the package refuses invalid input with code 0 before anything is sent.
+ */
+function maybeSent(e) {
+  return !(e?.name === 'RecallError' && e.kind === 'invalid_input' && e.code === 0);
+}
 
 function reasonOf(body) {
   return str(body, 'reason', { optional: true, max: 512 });
@@ -33,7 +51,7 @@ function msgSeqList(body, max) {
 }
 
 async function recallGroup(request, env, actor) {
-  const body = await readJsonObject(request);
+  const body = await readJsonObject(request, undefined, FIELDS.recallGroup);
   const groupId = str(body, 'groupId', { max: 48 });
   const topicId = str(body, 'topicId', { optional: true, max: 128 });
   const reason = reasonOf(body);
@@ -45,7 +63,7 @@ async function recallGroup(request, env, actor) {
   try {
     report = await withClient(env, (c) => c.recallGroupMessages(args));
   } catch (e) {
-    if (e?.report) await audit(env, actor, 'recall.group', reason, { groupId, topicId, requested: e.report.requested, recalled: e.report.recalled, failed: e.report.failed, error: e.info });
+    if (e?.report && maybeSent(e)) await audit(env, actor, 'recall.group', reason, { groupId, topicId, requested: e.report.requested, recalled: e.report.recalled, failed: e.report.failed, error: e.info });
     throw e;
   }
   await audit(env, actor, 'recall.group', reason, { groupId, topicId, requested: report.requested, recalled: report.recalled, failed: report.failed });
@@ -53,7 +71,7 @@ async function recallGroup(request, env, actor) {
 }
 
 async function recallSender(request, env, actor) {
-  const body = await readJsonObject(request);
+  const body = await readJsonObject(request, undefined, FIELDS.recallSender);
   const groupId = str(body, 'groupId', { max: 48 });
   const senderAccount = str(body, 'senderAccount', { max: 64 });
   const topicId = str(body, 'topicId', { optional: true, max: 128 });
@@ -63,7 +81,7 @@ async function recallSender(request, env, actor) {
   try {
     await withClient(env, (c) => c.recallGroupMessagesBySender(args));
   } catch (e) {
-    await audit(env, actor, 'recall.sender', reason, { groupId, topicId, senderAccount, ok: false, code: e?.code ?? 0 });
+    if (maybeSent(e)) await audit(env, actor, 'recall.sender', reason, { groupId, topicId, senderAccount, ok: false, code: e?.code ?? 0 });
     throw e;
   }
   await audit(env, actor, 'recall.sender', reason, { groupId, topicId, senderAccount, ok: true });
@@ -71,7 +89,7 @@ async function recallSender(request, env, actor) {
 }
 
 async function recallC2C(request, env, actor) {
-  const body = await readJsonObject(request);
+  const body = await readJsonObject(request, undefined, FIELDS.recallC2C);
   const fromAccount = str(body, 'fromAccount', { max: 64 });
   const toAccount = str(body, 'toAccount', { max: 64 });
   const msgKey = str(body, 'msgKey', { max: 256 });
@@ -80,7 +98,7 @@ async function recallC2C(request, env, actor) {
   try {
     result = await withClient(env, (c) => c.recallC2CMessage({ fromAccount, toAccount, msgKey }));
   } catch (e) {
-    await audit(env, actor, 'recall.c2c', reason, { fromAccount, toAccount, msgKey, ok: false, code: e?.code ?? 0 });
+    if (maybeSent(e)) await audit(env, actor, 'recall.c2c', reason, { fromAccount, toAccount, msgKey, ok: false, code: e?.code ?? 0 });
     throw e;
   }
   await audit(env, actor, 'recall.c2c', reason, { fromAccount, toAccount, msgKey, ok: true, alreadyRecalled: result.alreadyRecalled });
@@ -89,15 +107,13 @@ async function recallC2C(request, env, actor) {
 
 async function groupHistory(url, env) {
   const q = url.searchParams;
-  const groupId = q.get('groupId');
-  if (!groupId) throw invalid('groupId', 'is required');
-  const args = { groupId };
+  const args = { groupId: queryStr(q, 'groupId', { max: 48 }) };
   const count = queryInt(q, 'count', 1, 20);
   if (count !== undefined) args.count = count;
-  const beforeSeq = q.get('beforeSeq');
-  if (beforeSeq) args.beforeSeq = msgSeqString(beforeSeq, 'beforeSeq');
-  const topicId = q.get('topicId');
-  if (topicId) args.topicId = topicId;
+  const beforeSeq = queryStr(q, 'beforeSeq', { optional: true, max: 20 });
+  if (beforeSeq !== undefined) args.beforeSeq = msgSeqString(beforeSeq, 'beforeSeq');
+  const topicId = queryStr(q, 'topicId', { optional: true, max: 128 });
+  if (topicId !== undefined) args.topicId = topicId;
   const withRecalled = queryBool(q, 'withRecalled');
   if (withRecalled !== undefined) args.withRecalled = withRecalled;
   return json(await withClient(env, (c) => c.getGroupHistory(args)));
@@ -106,11 +122,7 @@ async function groupHistory(url, env) {
 async function c2cHistory(url, env) {
   const q = url.searchParams;
   const args = {};
-  for (const name of ['operatorAccount', 'peerAccount']) {
-    const v = q.get(name);
-    if (!v) throw invalid(name, 'is required');
-    args[name] = v;
-  }
+  for (const name of ['operatorAccount', 'peerAccount']) args[name] = queryStr(q, name, { max: 64 });
   for (const name of ['minTime', 'maxTime']) {
     const v = queryInt(q, name, 0, 4294967295);
     if (v === undefined) throw invalid(name, 'is required (unix seconds)');
@@ -118,8 +130,8 @@ async function c2cHistory(url, env) {
   }
   const maxCount = queryInt(q, 'maxCount', 1, 100);
   if (maxCount !== undefined) args.maxCount = maxCount;
-  const lastMsgKey = q.get('lastMsgKey');
-  if (lastMsgKey) args.lastMsgKey = lastMsgKey;
+  const lastMsgKey = queryStr(q, 'lastMsgKey', { optional: true, max: 256 });
+  if (lastMsgKey !== undefined) args.lastMsgKey = lastMsgKey;
   return json(await withClient(env, (c) => c.getC2CHistory(args)));
 }
 
@@ -140,11 +152,14 @@ function jobSpec(body) {
   const kind = body.kind;
   const reason = reasonOf(body);
   if (kind === 'recallGroup') {
+    // Only the fields of the job's own kind: a `groupIds` on a group recall is a mistake.
+    onlyFields(body, FIELDS.jobRecallGroup, 'a recallGroup job');
     const groupId = str(body, 'groupId', { max: 48 });
     const topicId = str(body, 'topicId', { optional: true, max: 128 });
     return { kind, groupId, topicId, reason, targets: msgSeqList(body, JOB_LIMITS.maxMessages) };
   }
   if (kind === 'purgeSender') {
+    onlyFields(body, FIELDS.jobPurgeSender, 'a purgeSender job');
     const senderAccount = str(body, 'senderAccount', { max: 64 });
     const v = body.groupIds;
     if (!Array.isArray(v)) throw invalid('groupIds', `must be an array, got ${typeName(v)}`);
@@ -153,7 +168,7 @@ function jobSpec(body) {
     const seen = new Set();
     const targets = [];
     v.forEach((g, i) => {
-      if (typeof g !== 'string' || g.length === 0 || g.length > 48) throw invalid(`groupIds[${i}]`, 'must be a non-empty string of at most 48 characters');
+      if (typeof g !== 'string' || g.length === 0 || g.length > 48 || !wellFormed(g)) throw invalid(`groupIds[${i}]`, 'must be a non-empty string of at most 48 characters (valid Unicode)');
       if (!seen.has(g)) { seen.add(g); targets.push(g); }
     });
     return { kind, senderAccount, reason, targets };
@@ -162,7 +177,7 @@ function jobSpec(body) {
 }
 
 async function startJob(request, env, actor) {
-  const body = await readJsonObject(request, MAX_JOB_BODY_BYTES);
+  const body = await readJsonObject(request, MAX_JOB_BODY_BYTES, FIELDS.job);
   const spec = jobSpec(body);
   const id = crypto.randomUUID();
   const job = await jobStub(env, id).start(id, { ...spec, actor });
@@ -187,8 +202,18 @@ async function cancelJob(env, id, actor) {
   return json(job);
 }
 
-function methodNotAllowed(method, allowed) {
-  return new HttpError(405, 'invalid_input', `method: ${method} is not allowed here (${allowed})`, { field: 'method' });
+/**
+ * The live stream's resume point: `Last-Event-ID` (sent back by browsers as the server gave
+ * it) or `?since=`, a non-negative event id. Anything else is refused, not ignored.
+ */
+function streamSince(request, url) {
+  const header = request.headers.get('last-event-id');
+  if (header !== null) {
+    if (!/^\d{1,16}$/.test(header) || !Number.isSafeInteger(Number(header))) throw invalid('last-event-id', 'must be an event id');
+    return header;
+  }
+  const since = queryInt(url.searchParams, 'since', 0, Number.MAX_SAFE_INTEGER);
+  return since === undefined ? undefined : String(since);
 }
 
 /** Routes under /api/. Returns a Response or throws an HttpError / RecallError. */
@@ -212,14 +237,14 @@ export async function handleAdmin(request, env, actor, url) {
     case '/api/events': return get(async () => { const p = page(url); return json(await eventLog(env).listEvents(p.cursor, p.limit)); });
     case '/api/events/stream': return get(() => {
       // Only what the stream reads goes to the EventLog; never the Authorization header.
-      const headers = {};
-      const last = request.headers.get('last-event-id');
-      if (last !== null) headers['last-event-id'] = last;
-      return eventLog(env).fetch(new Request(`https://event-log/stream${url.search}`, { headers }));
+      const since = streamSince(request, url);
+      const headers = since === undefined ? {} : { 'last-event-id': since };
+      return eventLog(env).fetch(new Request('https://event-log/stream', { headers }));
     });
     case '/api/audit': return get(async () => { const p = page(url); return json(await eventLog(env).listAudit(p.cursor, p.limit)); });
     case '/api/jobs':
       if (m === 'POST') return startJob(request, env, actor);
+      if (m !== 'GET') throw methodNotAllowed(m, 'GET, POST');
       return get(async () => json(await eventLog(env).listJobs(queryInt(url.searchParams, 'limit', 1, 200) ?? 50)));
     default:
       break;

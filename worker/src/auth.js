@@ -42,16 +42,16 @@ async function adminTokens(env) {
  */
 export async function authenticate(request, env) {
   const tokens = await adminTokens(env);
-  if (tokens.length === 0) throw new HttpError(401, 'auth', 'Authorization: no admin tokens are configured (ADMIN_TOKENS)');
+  if (tokens.length === 0) throw new HttpError(401, 'auth', 'Authorization: no admin tokens are configured (ADMIN_TOKENS)', { field: 'authorization' });
   const header = request.headers.get('authorization') ?? '';
   const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
-  if (!m) throw new HttpError(401, 'auth', 'Authorization: a Bearer token is required');
+  if (!m) throw new HttpError(401, 'auth', 'Authorization: a Bearer token is required', { field: 'authorization' });
   const presented = await sha256(m[1]);
   let label;
   for (const t of tokens) {
     if (digestsEqual(presented, t.digest) && label === undefined) label = t.label;
   }
-  if (label === undefined) throw new HttpError(401, 'auth', 'Authorization: the token is not valid');
+  if (label === undefined) throw new HttpError(401, 'auth', 'Authorization: the token is not valid', { field: 'authorization' });
   return label;
 }
 
@@ -67,7 +67,7 @@ function allowedOrigins(env) {
 export function corsHeaders(request, env) {
   const origin = request.headers.get('origin');
   if (origin === null) return {};
-  if (!allowedOrigins(env).includes(origin)) throw new HttpError(403, 'permission', 'Origin: not in CONSOLE_ORIGINS');
+  if (!allowedOrigins(env).includes(origin)) throw new HttpError(403, 'permission', 'Origin: not in CONSOLE_ORIGINS', { field: 'origin' });
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'false',

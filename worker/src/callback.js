@@ -1,7 +1,7 @@
 // POST /callback: the service's recall webhooks. Verified by the package (SdkAppid, Sign,
 // RequestTime), written durably to the EventLog, and only then acknowledged.
 import { parseCallback, callbackAck } from 'chat-recall';
-import { HttpError, readBody, MAX_BODY_BYTES } from './http.js';
+import { HttpError, readBody, fieldOf, methodNotAllowed, MAX_BODY_BYTES } from './http.js';
 import { appId, eventLog } from './config.js';
 
 const ACK_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -23,15 +23,16 @@ export function callbackAuth(env) {
 
 /**
  * The delivery's identity: the service retries with the same RequestTime, Sign and body.
- * Sign covers only the token and RequestTime, so the body's hash is part of it.
+ * For a verified delivery the Sign is a function of the token and RequestTime, so it adds
+ * nothing but its spelling: a replay with the hex in upper case is the same delivery. The
+ * key is therefore RequestTime and the body's hash (Sign covers no body).
  */
 async function deliveryKey(url, body) {
-  const q = url.searchParams;
-  return `${q.get('RequestTime') ?? ''}\n${q.get('Sign') ?? ''}\n${await hex(body)}`;
+  return `${url.searchParams.get('RequestTime') ?? ''}\n${await hex(body)}`;
 }
 
 export async function handleCallback(request, env) {
-  if (request.method !== 'POST') throw new HttpError(405, 'invalid_input', 'method: POST only', { field: 'method' });
+  if (request.method !== 'POST') throw methodNotAllowed(request.method, 'POST');
   const auth = callbackAuth(env);
   // Secure by default: no token configured means no callback is trusted.
   if (auth === undefined) throw new HttpError(401, 'auth', 'Sign: CALLBACK_TOKEN is not configured (set ALLOW_UNSIGNED_CALLBACKS=true to accept unsigned callbacks)');
@@ -51,7 +52,7 @@ export async function handleCallback(request, env) {
       const command = (url.searchParams.get('CallbackCommand') ?? '').slice(0, 128);
       record = { command, unknown: true };
     } else {
-      throw new HttpError(e.kind === 'auth' ? 401 : 400, e.kind, e.info, { api: 'callback' });
+      throw new HttpError(e.kind === 'auth' ? 401 : 400, e.kind, e.info, { api: 'callback', field: fieldOf(e.info) });
     }
   }
   const key = await deliveryKey(url, body);

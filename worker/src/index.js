@@ -3,7 +3,7 @@
 import { handleCallback } from './callback.js';
 import { handleAdmin } from './admin.js';
 import { authenticate, corsHeaders, preflight } from './auth.js';
-import { HttpError, errorResponse, json } from './http.js';
+import { HttpError, errorResponse, json, methodNotAllowed } from './http.js';
 
 export { EventLog } from './event-log.js';
 export { RateBudget } from './rate-budget.js';
@@ -19,7 +19,10 @@ function withHeaders(response, headers) {
 async function route(request, env) {
   const url = new URL(request.url);
   if (url.pathname === '/callback') return handleCallback(request, env);
-  if (url.pathname === '/health') return json({ ok: true });
+  if (url.pathname === '/health') {
+    if (request.method !== 'GET') throw methodNotAllowed(request.method, 'GET');
+    return json({ ok: true });
+  }
   if (url.pathname.startsWith('/api/')) {
     let cors = {};
     try {

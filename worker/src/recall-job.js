@@ -53,6 +53,16 @@ export class RecallJob extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // The schema is made when a job starts, not when the object is first addressed: a
+    // GET or DELETE of an id that was never started must leave no storage behind.
+    this.created = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job'").toArray().length > 0;
+    if (this.created) this.createTables(); // (adds tables newer versions brought)
+    this.running = false;
+    this.cancelRequested = false;
+    this.lastProgressAt = 0;
+  }
+
+  createTables() {
     this.sql.exec('CREATE TABLE IF NOT EXISTS job (k INTEGER PRIMARY KEY, data TEXT NOT NULL)');
     // HTTP requests and retries the job's recalls cost (the console's requests/s chart).
     this.sql.exec('CREATE TABLE IF NOT EXISTS counters (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
@@ -60,12 +70,11 @@ export class RecallJob extends DurableObject {
       idx INTEGER PRIMARY KEY, target TEXT NOT NULL, batch INTEGER NOT NULL,
       state INTEGER NOT NULL DEFAULT 0, ok INTEGER, code INTEGER, message TEXT, outcome TEXT)`);
     this.sql.exec('CREATE INDEX IF NOT EXISTS items_batch ON items (batch, state)');
-    this.running = false;
-    this.cancelRequested = false;
-    this.lastProgressAt = 0;
+    this.created = true;
   }
 
   meta() {
+    if (!this.created) return null;
     const row = this.sql.exec('SELECT data FROM job WHERE k = 0').toArray()[0];
     return row ? JSON.parse(row.data) : null;
   }
@@ -85,6 +94,7 @@ export class RecallJob extends DurableObject {
     for (const k of ['groupId', 'topicId', 'senderAccount', 'reason']) if (spec[k] !== undefined) meta[k] = spec[k];
     const perBatch = spec.kind === 'recallGroup' ? BATCH : 1;
     this.ctx.storage.transactionSync(() => {
+      this.createTables();
       spec.targets.forEach((t, i) => this.sql.exec('INSERT INTO items (idx, target, batch) VALUES (?, ?, ?)', i, t, Math.floor(i / perBatch)));
       this.saveMeta(meta);
     });
