@@ -452,6 +452,8 @@ impl GroupRecallJob {
     /// `pacers.pacer(Api::GroupMsgGetSimple)`.
     pub fn poll<P: Pacers + ?Sized>(&mut self, now_ms: f64, pacers: &mut P) -> Action {
         self.flush_pool(now_ms);
+        self.engine.inform(pacers.pacer(self.api));
+        self.lookups.inform(pacers.pacer(Api::GroupMsgGetSimple));
         if let Some(d) = self.deadline {
             // A NaN clock counts as past the deadline: never wait on it.
             if now_ms >= d || now_ms.is_nan() {

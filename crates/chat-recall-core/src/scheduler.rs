@@ -305,13 +305,20 @@ impl Engine {
         self.drain_unsent()
     }
 
-    pub(crate) fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Step {
+    /// Tell the pacer what the answers since the last poll taught (first answers, round
+    /// trips, rate limits). A job that ends must still do this: the pacer outlives it and is
+    /// shared with the client's other jobs.
+    pub(crate) fn inform(&mut self, pacer: &mut Pacer) {
         for (at, rtt) in self.answers.drain(..) {
             pacer.on_answered(at, rtt);
         }
         if let Some(t) = self.rate_limited_at.take() {
             pacer.on_rate_limited(t);
         }
+    }
+
+    pub(crate) fn poll(&mut self, now: f64, pacer: &mut Pacer) -> Step {
+        self.inform(pacer);
         if self.is_done() {
             return Step::Done;
         }

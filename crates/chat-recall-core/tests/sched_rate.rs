@@ -299,3 +299,27 @@ fn rate_limit_answers_slow_the_shared_pacer() {
     assert!(in_second < 170, "{in_second}");
     let _ = ErrorKind::RateLimited;
 }
+
+#[test]
+fn jobs_that_end_still_teach_the_shared_pacer() {
+    // Many one-request jobs on one client, one after another (a Worker's batches). The first
+    // answer ends the cold-start probe although its job ends with it, so later jobs are not
+    // held to the probe's 10 requests (stuck, they would wait for the pacer to go cold again:
+    // 10 jobs a second).
+    let mut pacer = Pacer::default();
+    let mut end = 0.0;
+    for k in 0..30u64 {
+        let seqs: Vec<u64> = (k * 10 + 1..=k * 10 + 10).collect();
+        let mut job = GroupRecallJob::new(&seqs, JobConfig::default()).unwrap();
+        let opts = SimOptions {
+            start: end,
+            ..SimOptions::default()
+        };
+        let t = run(&mut job, &mut pacer, &opts, |r, _, _| {
+            reply(1.0, Ok(all_ok(r)))
+        });
+        assert_eq!(job.finish().recalled, 10);
+        end = t.end;
+    }
+    assert!(end < 500.0, "30 small jobs took {end} ms");
+}
