@@ -2,21 +2,26 @@
 // requests to that API may start, for every isolate and job of the app together.
 //
 // A sliding-window log of granted send times (unix ms). The service counts arrivals in any
-// window of 1000 ms; a request sent at its granted time t arrives at t + d with d spread over
-// [d_min, d_min + LATE_MS + JITTER_MS] (the gate may use a time up to LATE_MS late; network
-// and scheduling jitter add the rest), so arrivals in one server second come from grants
-// in one span of WINDOW_MS = 1000 + LATE_MS + JITTER_MS. The log keeps at most `limit`
-// grants in any WINDOW_MS, so the service never sees more than `limit` in its second.
+// window of 1000 ms; a request sent at its granted time t arrives at t + d, d spread over
+// at most LATE_MS + margin (the gate uses a time at most LATE_MS late; network jitter and a
+// late wake-up of the sender between its release and its fetch add the margin), so the
+// arrivals in one server second come from grants in one span of 1000 + LATE_MS + margin
+// ms. The log keeps at most `limit` grants in any such span, so the service never sees more
+// than `limit` in its second.
 //
 // Why a log and not a GCRA `tat`: a time the gate could not use (no request was waiting for
-// it, or the isolate was busy past LATE_MS) is GIVEN BACK and removed from the log, which
-// frees that capacity for the grants after it. A `tat` cannot re-issue time it has passed,
-// so every unused permit was capacity lost for good.
+// it, the isolate was busy past LATE_MS, the request was aborted) is GIVEN BACK and removed
+// from the log, which frees that capacity for the grants after it. A `tat` cannot re-issue
+// time it has passed, so every unused permit was capacity lost for good.
+//
+// The margin adapts: JITTER_MS on a host that keeps up; when a gate reports that it released
+// times late (its isolate or host falls behind, and a released request may wait as long
+// again before it leaves), the margin grows to that stall and decays with a half-life.
 //
 // A restarted object must never hand out capacity already leased: it stores a watermark
 // beyond the latest grant whenever a grant passes the stored one (storage is written about
 // once a second, not per lease: a write holds the answer until it is durable) and, after a
-// restart, grants nothing before watermark + WINDOW_MS.
+// restart, grants nothing within the widest window of it.
 import { DurableObject } from 'cloudflare:workers';
 import { rateLimit } from './config.js';
 
@@ -25,13 +30,13 @@ export const LATE_MS = 20;
 /**
  * Spread (ms) of the delay from the gate's release to the service's arrival count on a
  * host that keeps up: network jitter, and a late wake-up of the sender between its release
- * and its fetch. The least margin; see `jitterMs` for a host that falls behind.
+ * and its fetch. The least margin; see `windowMs` for a host that falls behind.
  */
 export const JITTER_MS = 30;
 /** The most stall margin (ms) the window takes on. */
 const MAX_JITTER_MS = 300;
 /** Half-life (ms) of a reported stall in the margin: the window shrinks back as it passes. */
-const STALL_HALF_LIFE_MS = 3000;
+const STALL_HALF_LIFE_MS = 5000;
 /**
  * Grants are at least this fraction of the even spacing (window / limit) apart: given-back
  * capacity is re-issued at up to 4/3 of the even rate, never as one burst.
@@ -39,7 +44,7 @@ const STALL_HALF_LIFE_MS = 3000;
 const MIN_SPACING = 0.75;
 const MAX_COUNT = 100;
 const MAX_RETURNS = 1000;
-/** Counters go to the log at most this often (ms). */
+/** Counters go to the log at most this often (ms), and this long after the last lease. */
 const LOG_EVERY_MS = 2000;
 /** How far beyond the latest grant the stored watermark reaches (ms). */
 const WATERMARK_MS = 1000;
@@ -60,6 +65,7 @@ export class RateBudget extends DurableObject {
     /** Granted times not given back, ascending; older than a window before now: pruned. */
     this.log = [];
     this.loggedAt = 0;
+    this.logTimer = undefined;
     this.counters = { leases: 0, granted: 0, returned: 0, reports: {} };
   }
 
@@ -68,7 +74,7 @@ export class RateBudget extends DurableObject {
    * caller's round trip, so it has not passed on arrival; ≤ 200). `returned`: times from
    * earlier leases the caller will not use, removed from the log first. `report`: the
    * caller's counters since its last lease (summed into `stats()`, observability only) and
-   * `stallMs`, the latest its timers fired since then.
+   * `stallMs`, the latest it released a time since then.
    */
   lease(count, leadMs = 0, returned = [], report = undefined) {
     const n = Math.min(Math.max(Math.trunc(Number(count)) || 0, 0), MAX_COUNT);
@@ -96,16 +102,13 @@ export class RateBudget extends DurableObject {
       this.watermark = last + WATERMARK_MS;
       this.sql.exec('INSERT OR REPLACE INTO budget (k, watermark) VALUES (0, ?)', this.watermark);
     }
-    if (now - this.loggedAt >= LOG_EVERY_MS) {
-      this.loggedAt = now;
-      console.info(`[rate-budget] ${JSON.stringify(this.stats())}`);
-    }
+    this.logStats(now);
     return { slots, lateMs: LATE_MS, intervalMs: windowMs / this.limit };
   }
 
   /**
    * The span (ms) whose grants may land in one server second: 1000 + LATE_MS + the stall
-   * margin. A gate whose timers fire late is in an isolate (or on a host) that falls behind;
+   * margin. A gate that releases times late is in an isolate (or on a host) that falls behind;
    * a request it releases may then wait as long again before it leaves, so the margin grows
    * to the stall reported, then shrinks back with a half-life. Where the host is that busy
    * the clients cannot use the full rate anyway; the margin costs least exactly there.
@@ -149,6 +152,17 @@ export class RateBudget extends DurableObject {
     for (const [k, v] of Object.entries(counts)) {
       if (typeof v === 'number' && Number.isFinite(v) && k.length <= 32) this.counters.reports[k] = (this.counters.reports[k] ?? 0) + v;
     }
+  }
+
+  /** The counters to the log every LOG_EVERY_MS while leases come, and once after they stop. */
+  logStats(now) {
+    clearTimeout(this.logTimer);
+    const write = () => {
+      this.loggedAt = Date.now();
+      console.info(`[rate-budget] ${JSON.stringify(this.stats())}`);
+    };
+    if (now - this.loggedAt >= LOG_EVERY_MS) write();
+    else this.logTimer = setTimeout(write, LOG_EVERY_MS);
   }
 
   stats() {
