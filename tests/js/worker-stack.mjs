@@ -205,3 +205,11 @@ export async function budgetCounters(stack) {
   if (line === undefined) return undefined;
   try { return JSON.parse(line.slice(line.indexOf('[rate-budget] ') + '[rate-budget] '.length)); } catch { return undefined; }
 }
+
+/** The bench baselines (worker/bench): plain-JS webhook checks, RecallClient with/without the gate. */
+export async function startBaseline(stack) {
+  const dir = join(workerDir, 'bench');
+  const file = join(stack.dir, 'worker.env');
+  return startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000,
+    args: ['--env-file', file, '--persist-to', join(stack.dir, 'baseline-state')] });
+}
