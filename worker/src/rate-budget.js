@@ -33,8 +33,13 @@ export const LATE_MS = 20;
  * and its fetch. The least margin; see `windowMs` for a host that falls behind.
  */
 export const JITTER_MS = 30;
+/**
+ * The margin after a reported stall, per ms of it: a request released just before a stall
+ * leaves after it, on top of the network's own jitter.
+ */
+const STALL_FACTOR = 1.5;
 /** The most stall margin (ms) the window takes on. */
-const MAX_JITTER_MS = 300;
+const MAX_JITTER_MS = 400;
 /** Half-life (ms) of a reported stall in the margin: the window shrinks back as it passes. */
 const STALL_HALF_LIFE_MS = 5000;
 /**
@@ -110,7 +115,7 @@ export class RateBudget extends DurableObject {
    * The span (ms) whose grants may land in one server second: 1000 + LATE_MS + the stall
    * margin. A gate that releases times late is in an isolate (or on a host) that falls behind;
    * a request it releases may then wait as long again before it leaves, so the margin grows
-   * to the stall reported, then shrinks back with a half-life. Where the host is that busy
+   * to 1.5 times the stall reported, then shrinks back with a half-life. Where the host is that busy
    * the clients cannot use the full rate anyway; the margin costs least exactly there.
    */
   windowMs(now = Date.now()) {
@@ -120,7 +125,7 @@ export class RateBudget extends DurableObject {
 
   noteStall(stallMs, now) {
     const current = this.windowMs(now) - 1000 - LATE_MS;
-    const reported = Math.min(Math.max(stallMs, 0), MAX_JITTER_MS);
+    const reported = Math.min(Math.max(stallMs * STALL_FACTOR, 0), MAX_JITTER_MS);
     if (reported > current) this.jitter = { ms: reported, at: now };
   }
 
