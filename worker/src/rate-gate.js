@@ -112,7 +112,9 @@ export class LeasedRateGate {
     // Otherwise a lease of nothing just gives back what is to be given back.
     const ahead = Math.ceil(this.rttMs / this.intervalMs);
     const busy = now - lane.lastAcquireAt < Math.max(this.rttMs, 2 * this.intervalMs);
-    const room = lane.due.length + lane.slots.length < MAX_HELD;
+    // Lease again once half of what a gate may hold is used: blocks of several times, not a
+    // lease for every time used.
+    const room = lane.due.length + lane.slots.length <= MAX_HELD / 2;
     const prefetch = room && busy && lane.slots.length < ahead;
     if ((room && lane.waiters.length > 0) || prefetch || lane.returns.length > 0) this.lease(lane, prefetch);
   }
