@@ -112,6 +112,9 @@ test('RateBudget: a reported stall widens the window, which shrinks back with ti
   assert.ok(Math.abs(b.windowMs() - (least + (300 - JITTER_MS) / 2)) < 1e-6, 'half of the extra margin after one half-life');
   clock += 60_000;
   assert.ok(b.windowMs() - least < 0.1);
+  // A round trip 120 ms longer than the gate's shortest: a request may have arrived that late.
+  b.lease(1, 0, [], { rttSpreadMs: 120 });
+  assert.equal(b.windowMs(), 1000 + LATE_MS + 120);
   b.lease(1, 0, [], { stallMs: 1e9 });
   assert.ok(b.windowMs() <= 1000 + LATE_MS + 400, 'the margin is bounded');
   const s = b.stats();

@@ -78,8 +78,9 @@ export class RateBudget extends DurableObject {
    * `count` send times (unix ms, ascending), the first no earlier than now + `leadMs` (the
    * caller's round trip, so it has not passed on arrival; ≤ 200). `returned`: times from
    * earlier leases the caller will not use, removed from the log first. `report`: the
-   * caller's counters since its last lease (summed into `stats()`, observability only) and
-   * `stallMs`, the latest it released a time since then.
+   * caller's counters since its last lease (summed into `stats()`, observability only),
+   * `stallMs`, the latest it released a time since then, and `rttSpreadMs`, the most a
+   * request's round trip exceeded its shortest (see `windowMs`).
    */
   lease(count, leadMs = 0, returned = [], report = undefined) {
     const n = Math.min(Math.max(Math.trunc(Number(count)) || 0, 0), MAX_COUNT);
@@ -115,7 +116,9 @@ export class RateBudget extends DurableObject {
    * The span (ms) whose grants may land in one server second: 1000 + LATE_MS + the stall
    * margin. A gate that releases times late is in an isolate (or on a host) that falls behind;
    * a request it releases may then wait as long again before it leaves, so the margin grows
-   * to 1.5 times the stall reported, then shrinks back with a half-life. Where the host is that busy
+   * to 1.5 times the stall reported. A round trip longer than usual by D says a request may
+   * have reached the service up to D late (a busy host outside the isolate, the network):
+   * the margin grows to D. Either way it then shrinks back with a half-life. Where the host is that busy
    * the clients cannot use the full rate anyway; the margin costs least exactly there.
    */
   windowMs(now = Date.now()) {
@@ -123,9 +126,10 @@ export class RateBudget extends DurableObject {
     return 1000 + LATE_MS + JITTER_MS + extra;
   }
 
-  noteStall(stallMs, now) {
+  /** Widen the margin to `marginMs` if it is wider than the margin now. */
+  noteStall(marginMs, now) {
     const current = this.windowMs(now) - 1000 - LATE_MS;
-    const reported = Math.min(Math.max(stallMs * STALL_FACTOR, 0), MAX_JITTER_MS);
+    const reported = Math.min(Math.max(marginMs, 0), MAX_JITTER_MS);
     if (reported > current) this.jitter = { ms: reported, at: now };
   }
 
@@ -151,7 +155,11 @@ export class RateBudget extends DurableObject {
 
   addReport(report, now) {
     if (report === null || typeof report !== 'object') return;
-    if (typeof report.stallMs === 'number' && Number.isFinite(report.stallMs)) this.noteStall(report.stallMs, now);
+    // A release late by S: a released request may wait as long again (1.5 S). A round trip
+    // longer than the gate's shortest by D: a request may have reached the service D late.
+    const stall = Number.isFinite(report.stallMs) ? report.stallMs * STALL_FACTOR : 0;
+    const spread = Number.isFinite(report.rttSpreadMs) ? report.rttSpreadMs : 0;
+    if (stall > 0 || spread > 0) this.noteStall(Math.max(stall, spread), now);
     const counts = report.counts;
     if (counts === null || typeof counts !== 'object') return;
     for (const [k, v] of Object.entries(counts)) {

@@ -42,6 +42,25 @@ export class LeasedRateGate {
     this.intervalMs = 5;
     /** How late a leased time may still be used (ms); the budget says, with each lease. */
     this.lateMs = 0;
+    /** The shortest request round trip seen (ms): the baseline of `rttSpreadMs`. */
+    this.minRttMs = Infinity;
+    /**
+     * The most a request's round trip exceeded that baseline since the last lease (ms). A
+     * request held up between its release and the service (a busy host, a slow network)
+     * shows as a long round trip: the budget widens its margin to it.
+     */
+    this.rttSpreadMs = 0;
+    /** The `fetch` option for the client using this gate: the global fetch, timed. */
+    this.fetch = (url, init) => this.timedFetch(url, init);
+  }
+
+  async timedFetch(url, init) {
+    const t0 = Date.now();
+    const response = await fetch(url, init);
+    const rtt = Date.now() - t0;
+    this.minRttMs = Math.min(this.minRttMs, rtt);
+    this.rttSpreadMs = Math.max(this.rttSpreadMs, rtt - this.minRttMs);
+    return response;
   }
 
   count(key, n = 1) {
@@ -159,9 +178,10 @@ export class LeasedRateGate {
   async lease(lane, prefetch) {
     lane.leasing = true;
     const returns = lane.returns.splice(0);
-    const report = { counts: this.counts, stallMs: this.stallMs };
+    const report = { counts: this.counts, stallMs: this.stallMs, rttSpreadMs: this.rttSpreadMs };
     this.counts = {};
     this.stallMs = 0;
+    this.rttSpreadMs = 0;
     try {
       // Enough for who waits now and, while requests keep coming, for what arrives during
       // the next two round trips.
