@@ -37,13 +37,16 @@ try {
   const withGate = summary(lat.gate);
   const without = summary(lat.none);
   await fetch(`${stack.emu.baseUrl}/_emulator/reset-stats`, { method: 'POST' });
-  const { api } = await measureThreeClients(stack);
+  const { api, budget } = await measureThreeClients(stack);
   const rate = (api.requests - 1) / ((api.last_arrival_ms - api.first_arrival_ms) / 1000);
   console.log(JSON.stringify({
     bench: 'worker_rate_gate',
     perRequestMs: { withGate, withoutGate: without },
     addedLatencyMs: { mean: +(withGate.mean - without.mean).toFixed(3), p50: +(withGate.p50 - without.p50).toFixed(3) },
     threeClients: { requests: api.requests, requestsPerSecond: +rate.toFixed(1), fractionOfLimit: +(rate / LIMIT).toFixed(3), rateLimited60007: api.rate_limited, maxArrivalsInAny1s: api.max_arrivals_in_any_1s },
+    // The budget's own figures for that run: permits granted and given back (late past
+    // lateMs, passed unused, aborted) and the lateness of the times the gates released.
+    budget: budget && { leases: budget.leases, permitsGranted: budget.granted, permitsGivenBack: budget.returned, windowMsAtEnd: budget.windowMs, lateMs: budget.lateMs, gates: budget.reports },
     met_under_limit: api.rate_limited === 0 && api.max_arrivals_in_any_1s <= LIMIT,
     met_90pct: rate >= 0.9 * LIMIT,
     loadavg: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),

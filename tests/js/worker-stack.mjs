@@ -185,15 +185,28 @@ export async function measureThreeClients(stack, { perCaller = 4000, perJob = 40
     for (;;) {
       const j = await call('GET', `/api/jobs/${r.json.id}?results=false`, { token: ALICE });
       if (j.json.status === 'done') return j.json;
-      await new Promise((res) => setTimeout(res, 200));
+      // Seldom: each poll reads the job's progress (a scan of its rows) in the isolate being measured.
+      await new Promise((res) => setTimeout(res, 1000));
     }
   };
   const [a, b, j] = await Promise.all([caller('wrate-a', ALICE), caller('wrate-b', BOT), job()]);
   const stats = await (await fetch(`${stack.emu.baseUrl}/_emulator/stats?arrivals=1`)).json();
   const api = stats.apis[RECALL];
-  return { a, b, j, api };
+  return { a, b, j, api, budget: await budgetCounters(stack) };
 }
 
+/**
+ * The RateBudget's counters as it last logged them (`[rate-budget] {...}`, every 2 s while
+ * leases come and 2 s after the last one): leases, permits granted and given back, the
+ * gates' lateness histogram, the window it keeps. Waits out the line after the last lease.
+ */
+export async function budgetCounters(stack) {
+  await new Promise((r) => setTimeout(r, 2500));
+  const lines = stack.log().split('\n').filter((l) => l.includes('[rate-budget] '));
+  const line = lines[lines.length - 1];
+  if (line === undefined) return undefined;
+  try { return JSON.parse(line.slice(line.indexOf('[rate-budget] ') + '[rate-budget] '.length)); } catch { return undefined; }
+}
 
 /** The bench baselines (worker/bench): plain-JS webhook checks, RecallClient with/without the gate. */
 export async function startBaseline(stack) {

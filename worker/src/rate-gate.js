@@ -3,19 +3,22 @@
 // so a request costs a Durable Object round trip only once per block, not each time. One
 // gate serves one client within one request (Workers do not share I/O between requests).
 //
-// A leased send time is an absolute time (ms). Times are evenly spaced by the object across
-// every isolate and job, so requests started at their times stay under the service's limit
-// as the service counts arrivals. A time that has already passed by more than LATE_MS is
-// dropped, never used late (neither when it is handed out nor when its timer fires), so
-// late timers cannot bunch requests together.
+// A leased send time is an absolute time (ms). The object spaces them so that, used on time
+// or at most `lateMs` late, no second of the service holds more than the limit (see
+// rate-budget.js). A time the gate cannot use within that — nobody was waiting for it, or
+// the isolate was busy until it was too late, or its request was aborted — is never used:
+// it is GIVEN BACK with the next lease, and the object hands that capacity out again.
 
 /**
- * Largest block leased at once (about 170 ms of the whole budget at 192/s): small, so a
- * client that stops leaves few permits unused, yet enough to cover a slow round trip.
+ * Most times one gate holds per API at once (in hand or assigned to a waiting request),
+ * about 85 ms of the whole budget: the shared queue stays short, so a time given back is
+ * handed out again soon and no client books the budget far ahead; yet it covers a lease
+ * round trip, so a busy client does not wait for leases.
  */
-export const MAX_BLOCK = 32;
-/** A permit this late (ms) is discarded rather than used. */
-export const LATE_MS = 10;
+export const MAX_HELD = 16;
+
+/** Lateness buckets (ms, upper bounds) of the permits used, for the budget's report. */
+const LATE_BUCKETS = [0, 2, 5, 10, 20, 50];
 
 function abortError() {
   const e = new Error('the operation was aborted');
@@ -29,23 +32,52 @@ export class LeasedRateGate {
     this.sdkAppId = sdkAppId;
     /** Per API, see `lane`. */
     this.lanes = new Map();
-    this.stats = { leases: 0, permits: 0, dropped: 0 };
+    /** Counters since the last lease; sent with the next one (the budget sums them). */
+    this.counts = {};
+    /** The latest a time was released (ms) since the last lease: how far behind the isolate is. */
+    this.stallMs = 0;
     /** Lease round trip (ms), smoothed: leases ask for times at least this far ahead. */
     this.rttMs = 20;
-    /** The budget's spacing of send times (ms), known after the first lease. */
+    /** The budget's even spacing of send times (ms), known after the first lease. */
     this.intervalMs = 5;
+    /** How late a leased time may still be used (ms); the budget says, with each lease. */
+    this.lateMs = 0;
+    /** The shortest request round trip seen (ms): the baseline of `rttSpreadMs`. */
+    this.minRttMs = Infinity;
+    /**
+     * The most a request's round trip exceeded that baseline since the last lease (ms). A
+     * request held up between its release and the service (a busy host, a slow network)
+     * shows as a long round trip: the budget widens its margin to it.
+     */
+    this.rttSpreadMs = 0;
+    /** The `fetch` option for the client using this gate: the global fetch, timed. */
+    this.fetch = (url, init) => this.timedFetch(url, init);
+  }
+
+  async timedFetch(url, init) {
+    const t0 = Date.now();
+    const response = await fetch(url, init);
+    const rtt = Date.now() - t0;
+    this.minRttMs = Math.min(this.minRttMs, rtt);
+    this.rttSpreadMs = Math.max(this.rttSpreadMs, rtt - this.minRttMs);
+    return response;
+  }
+
+  count(key, n = 1) {
+    this.counts[key] = (this.counts[key] ?? 0) + n;
   }
 
   /**
    * One API's state: `slots` leased times not yet handed out; `waiters` acquirers without a
    * time; `due` acquirers with a time, in time order, woken by one timer (one timer per
-   * lane, not per request: fewer wake-ups in a busy isolate); whether a lease is out.
+   * lane, not per request: fewer wake-ups in a busy isolate); `returns` times to give back
+   * with the next lease; whether a lease is out.
    */
   lane(api) {
     let lane = this.lanes.get(api);
     if (lane === undefined) {
       const ns = this.env.RATE_BUDGET;
-      lane = { api, slots: [], waiters: [], due: [], timer: undefined, timerAt: Infinity, leasing: false, lastAcquireAt: 0,
+      lane = { api, slots: [], waiters: [], due: [], returns: [], timer: undefined, timerAt: Infinity, leasing: false, lastAcquireAt: 0,
         stub: ns.get(ns.idFromName(`${this.sdkAppId}/${api}`)) };
       this.lanes.set(api, lane);
     }
@@ -59,9 +91,14 @@ export class LeasedRateGate {
       const lane = this.lane(String(api));
       const w = { resolve, reject, signal, onAbort: undefined, at: 0 };
       w.onAbort = () => {
-        for (const list of [lane.waiters, lane.due]) {
-          const i = list.indexOf(w);
-          if (i >= 0) list.splice(i, 1);
+        const i = lane.waiters.indexOf(w);
+        if (i >= 0) lane.waiters.splice(i, 1);
+        const j = lane.due.indexOf(w);
+        if (j >= 0) {
+          // Its time will not be used: the budget can hand it out again.
+          lane.due.splice(j, 1);
+          lane.returns.push(w.at);
+          this.count('returnedAborted');
         }
         reject(abortError());
       };
@@ -75,44 +112,55 @@ export class LeasedRateGate {
   /** Hand leased times to waiters in arrival order; lease more when they run out. */
   pump(lane) {
     const now = Date.now();
-    while (lane.waiters.length > 0 && lane.slots.length > 0) {
-      const at = lane.slots.shift();
-      if (at < now - LATE_MS) { this.stats.dropped++; continue; }
-      const w = lane.waiters.shift();
-      w.at = at;
-      lane.due.push(w);
+    // Times that passed while nobody waited for them go back to the budget.
+    while (lane.slots.length > 0 && lane.slots[0] < now - this.lateMs) {
+      lane.returns.push(lane.slots.shift());
+      this.count('returnedUnused');
     }
-    this.release(lane);
+    // Late requests queue again first: they may take the next times in hand.
+    do {
+      while (lane.waiters.length > 0 && lane.slots.length > 0) {
+        const w = lane.waiters.shift();
+        w.at = lane.slots.shift();
+        lane.due.push(w);
+      }
+    } while (this.release(lane) > 0 && lane.slots.length > 0);
     if (lane.leasing) return;
     // Lease when someone waits, and ahead of time while requests keep coming and the
     // times in hand would run out within a round trip: no request waits for the lease.
+    // Otherwise a lease of nothing just gives back what is to be given back.
     const ahead = Math.ceil(this.rttMs / this.intervalMs);
     const busy = now - lane.lastAcquireAt < Math.max(this.rttMs, 2 * this.intervalMs);
-    if (lane.waiters.length > 0 || (busy && lane.slots.length < ahead)) this.lease(lane);
+    // Lease again once half of what a gate may hold is used: blocks of several times, not a
+    // lease for every time used.
+    const room = lane.due.length + lane.slots.length <= MAX_HELD / 2;
+    const prefetch = room && busy && lane.slots.length < ahead;
+    if ((room && lane.waiters.length > 0) || prefetch || lane.returns.length > 0) this.lease(lane, prefetch);
   }
 
   /**
    * Let go every request whose time has come, and arm the lane's timer for the next one. A
-   * time missed by more than LATE_MS (the isolate was busy) is not used: requests held up
-   * together would arrive together. Those queue again, first, for a new time.
+   * time missed by more than `lateMs` (the isolate was busy) is not used: the budget's
+   * window only covers that much lateness. Those requests queue again, first, for a new
+   * time, and their old times go back to the budget.
    */
   release(lane) {
     const now = Date.now();
-    const late = [];
+    let late = 0;
     while (lane.due.length > 0 && lane.due[0].at <= now) {
       const w = lane.due.shift();
-      if (now - w.at > LATE_MS) {
-        this.stats.dropped++;
-        late.push(w);
+      const lateness = now - w.at;
+      this.stallMs = Math.max(this.stallMs, lateness);
+      if (lateness > this.lateMs) {
+        lane.returns.push(w.at);
+        lane.waiters.splice(late++, 0, w);
+        this.count('returnedLate');
+        this.count(`late<=${[20, 35, 50, 75, 100, 150, 250].find((b) => lateness <= b) ?? 'more'}ms`);
         continue;
       }
       w.signal?.removeEventListener('abort', w.onAbort);
+      this.count(`used<=${LATE_BUCKETS.find((b) => lateness <= b) ?? 'more'}ms`);
       w.resolve();
-    }
-    if (late.length > 0) {
-      lane.waiters.unshift(...late);
-      this.pump(lane);
-      return;
     }
     const next = lane.due.length > 0 ? lane.due[0].at : Infinity;
     if (next !== lane.timerAt) {
@@ -121,26 +169,37 @@ export class LeasedRateGate {
       lane.timer = next === Infinity ? undefined : setTimeout(() => {
         lane.timerAt = Infinity;
         lane.timer = undefined;
-        this.release(lane);
+        this.pump(lane);
       }, Math.max(next - now, 0));
     }
+    return late;
   }
 
-  async lease(lane) {
+  async lease(lane, prefetch) {
     lane.leasing = true;
+    const returns = lane.returns.splice(0);
+    const report = { counts: this.counts, stallMs: this.stallMs, rttSpreadMs: this.rttSpreadMs };
+    this.counts = {};
+    this.stallMs = 0;
+    this.rttSpreadMs = 0;
     try {
-      // Enough for who waits now and for what arrives during the next two round trips.
-      const count = Math.min(lane.waiters.length + Math.ceil((2 * this.rttMs) / this.intervalMs), MAX_BLOCK);
+      // Enough for who waits now and, while requests keep coming, for what arrives during
+      // the next two round trips.
+      const ahead = lane.waiters.length > 0 || prefetch ? Math.ceil((2 * this.rttMs) / this.intervalMs) : 0;
+      const room = MAX_HELD - lane.due.length - lane.slots.length;
+      const count = Math.max(Math.min(lane.waiters.length + ahead, room), 0);
       const t0 = Date.now();
-      const { slots, intervalMs } = await lane.stub.lease(count, Math.ceil(this.rttMs));
-      this.rttMs = 0.8 * this.rttMs + 0.2 * Math.min(Date.now() - t0, 200);
+      const { slots, lateMs, intervalMs } = await lane.stub.lease(count, Math.ceil(this.rttMs), returns, report);
+      if (count > 0) this.rttMs = 0.8 * this.rttMs + 0.2 * Math.min(Date.now() - t0, 200);
+      this.lateMs = lateMs;
       this.intervalMs = intervalMs;
-      this.stats.leases++;
-      this.stats.permits += slots.length;
+      this.count('leases');
+      this.count('permits', slots.length);
       lane.slots.push(...slots);
     } catch (e) {
       // The budget could not be reached: fail the waiting attempts (the client retries
-      // them as network failures) rather than send without permission.
+      // them as network failures) rather than send without permission. The times to give
+      // back stay lost: capacity unused, never capacity used twice.
       for (const w of lane.waiters.splice(0)) {
         w.signal?.removeEventListener('abort', w.onAbort);
         w.reject(new Error(`rate budget unavailable: ${e?.message ?? e}`));
