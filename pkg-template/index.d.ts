@@ -122,18 +122,18 @@ export interface RecallClientBaseOptions {
    */
   abortGraceMs?: number | undefined;
   /**
-   * Pacing from a cold start (a new client, or one idle for a second): start at this fraction of
-   * `maxRequestsPerSecond` (0.1..=1; default 0.9; 1 disables) and climb linearly to the full
-   * rate over `coldStartMs` (0..=60000; default 1000) from the first answer. Together with
-   * `coldStartProbe` it keeps connection set-up from bunching more than the limit into the
-   * server's first second; costs about 50 ms per cold start.
+   * Cautious pacing from a cold start (a new client, or one idle for a second), off by
+   * default: start at this fraction of `maxRequestsPerSecond` (0.1..=1; default 1, no ramp)
+   * and climb linearly to the full rate over `coldStartMs` (0..=60000; default 1000). Not
+   * needed where answers come back within a second: the client counts each request where it
+   * arrived, so requests held up by connection set-up cannot crowd the server's first second.
    */
   coldStartFactor?: number | undefined;
   coldStartMs?: number | undefined;
   /**
    * How many requests a cold client lets go before the first answer comes back (0..=1024;
-   * default 10; 0 disables): however long connection set-up takes, at most this many arrive
-   * bunched.
+   * default 0, no limit): bounds how many can arrive bunched on a path whose answers take
+   * longer than a second.
    */
   coldStartProbe?: number | undefined;
   /**

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod arrival_window;
 pub mod bulk;
 pub mod endpoint;
 pub mod error;

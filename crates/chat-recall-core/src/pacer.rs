@@ -1,19 +1,19 @@
-//! Request pacing: at most `max_requests_per_second` request starts in any one-second window,
-//! spaced evenly, shared by every job that calls the same API.
+//! Request pacing: at most `max_requests_per_second` requests reaching the service in any
+//! one-second window, spaced evenly, shared by every job that calls the same API.
 //!
 //! The service limits each API to 200 calls per second per SDKAppID and counts *arrivals*.
 //! A client that lets 200 requests go in a burst at the start of each of its own seconds can
 //! put 201+ arrivals into one of the server's seconds as soon as the network adds jitter. So
-//! the pacer does two things:
+//! the pacer does two things (call order: [`Pacer::try_acquire`] before each start, then
+//! [`Pacer::on_answered`] and [`Pacer::on_rate_limited`] as answers come back):
 //!
-//! * **The window cap (the guarantee).** It remembers the starts of the last window and allows
-//!   at most `N = floor(rate)` starts in any half-open window of `W = 1000 / (1 - headroom)` ms
-//!   (1010.1 ms with the default headroom of 1%). Arrivals at the server then hold at most `N`
-//!   in any one-second window as long as the spread of network latency stays under `W - 1000`
-//!   ms (10 ms by default). The cost is the headroom: 1% of the ceiling. When the round trips
-//!   of clean answers vary by more than that (a loaded host on either side, a busy network;
-//!   seen: 60 ms on a 2-core host running other work), the window widens by the difference,
-//!   up to [`MAX_JITTER_MS`], and narrows again as the variation fades ([`Pacer::jitter_ms`]).
+//! * **The window cap (the guarantee).** At most `N = floor(rate)` requests in any half-open
+//!   window of `W = 1000 / (1 - headroom)` ms (1010.1 ms with the default headroom of 1%),
+//!   each counted where it most likely reached the service (`arrival_window`): at its start
+//!   until its answer comes, then at `max(start, answer - shortest round trip)`. A request held
+//!   up on its way out (connection set-up in a fresh process, a busy host, the network) is
+//!   counted with the requests it arrived together with; the rest of the spread (10 ms by
+//!   default) is the headroom's. The cost is the headroom: 1% of the ceiling.
 //! * **Even spacing (the shape).** Within the cap, starts follow an even schedule `T = W / N`
 //!   ms apart (the generic cell rate algorithm: `tat`, the theoretical arrival time, is when
 //!   the next start is due; a start at `now` moves it to `max(tat, now - catch_up) + T`). A
@@ -33,26 +33,21 @@
 //! (halving, down to a tenth at most) and an additive increase (a straight line back to the
 //! ceiling), so one rejection costs a short dip, not the rest of the job.
 //!
-//! **Cold start.** Even spacing at the client does not mean even arrivals at the server when a
-//! process (or a pacer idle for a second) starts: the first requests also pay for connection
-//! set-up and lazy runtime initialisation, arrive late and bunched, and the paced stream that
-//! follows lands in the same server second (seen: 201 arrivals in one second from a fresh
-//! process; on a loaded host the first five requests arrived 80-90 ms late, together). Two
-//! measures, both configurable:
-//!
-//! * **A probe.** A cold pacer lets at most `cold_start_probe` requests (default 10) go before
-//!   the first answer of any kind comes back ([`Pacer::on_answered`]): however long the set-up
-//!   takes, at most that many can arrive bunched, and the wait for the first answer leaves a
-//!   gap of about one round trip behind them.
-//! * **A ramp.** It starts at `cold_start_factor` of the ceiling (default 0.9) and climbs
-//!   linearly to the full rate over `cold_start_ms` (default 1000) from the first answer; the
-//!   first server second then has room for `(1 - factor) * cold_start_ms / 2` ms of the
-//!   ceiling (50 ms, 10 requests at 200/s: the probe), at a cost of the same 50 ms once.
+//! **Cold start.** The first requests of a fresh process (or of a pacer idle for a second) pay
+//! for connection set-up and lazy runtime initialisation, and arrive late and together (seen:
+//! the first ten, sent over 45 ms, arriving within 2 ms, 30-90 ms after they left; counted
+//! where they left, the paced stream behind them put 201 arrivals into one server second).
+//! The window cap counts them where they arrived, so no extra margin is needed: a cold 10,000
+//! message job runs at the ceiling from its first second. Two older, cautious measures stay
+//! available, off by default: a **probe** (`cold_start_probe` requests at most before the
+//! first answer comes back) and a **ramp** (start at `cold_start_factor` of the ceiling and
+//! climb linearly to it over `cold_start_ms`, from the first answer when probing). They cover
+//! a path whose answers take longer than a window, where no answer comes in time to move its
+//! start; each costs about (1 - factor) * cold_start_ms / 2 ms, or the wait for the first answer.
 //!
 //! A cold pacer owes nothing from before its first start (no catch-up burst).
 
-use std::collections::VecDeque;
-
+use super::arrival_window::ArrivalWindow;
 use super::endpoint::Api;
 use super::error::{ErrorKind, RecallError};
 
@@ -68,10 +63,11 @@ pub const DEFAULT_CATCH_UP_MS: f64 = 25.0;
 pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 250.0;
 /// Time for the halved rate to climb back to the full rate.
 pub const DEFAULT_RATE_LIMIT_RECOVERY_MS: f64 = 5_000.0;
-/// Rate fraction of a cold pacer (first start, or the first after a second without starts).
-pub const DEFAULT_COLD_START_FACTOR: f64 = 0.9;
-/// Requests a cold pacer lets go before the first answer comes back.
-pub const DEFAULT_COLD_START_PROBE: u32 = 10;
+/// Rate fraction of a cold pacer (first start, or the first after a second without starts);
+/// 1: no ramp (the window cap counts set-up delays where they land).
+pub const DEFAULT_COLD_START_FACTOR: f64 = 1.0;
+/// Requests a cold pacer lets go before the first answer comes back; 0: no probe.
+pub const DEFAULT_COLD_START_PROBE: u32 = 0;
 /// While a cold pacer waits for its first answer, how often (ms) its caller looks again
 /// (an answer wakes the caller anyway; this only bounds a wait for nothing).
 const PROBE_RECHECK_MS: f64 = 100.0;
@@ -80,10 +76,6 @@ pub const DEFAULT_COLD_START_MS: f64 = 1_000.0;
 /// A pacer without a start for this long is cold again (the server's window has emptied and
 /// connections may have been closed).
 const COLD_AFTER_IDLE_MS: f64 = 1_000.0;
-/// The largest jitter (ms) the window is widened for: 10% of the rate at most.
-pub const MAX_JITTER_MS: f64 = 100.0;
-/// How fast (ms per second) a measured jitter peak fades.
-pub const JITTER_FADE_PER_S: f64 = 25.0;
 /// The rate never drops below this fraction of the configured rate after cuts.
 const MIN_RATE_FACTOR: f64 = 0.1;
 /// Rate cuts at most once per this many ms (one server window).
@@ -107,10 +99,9 @@ pub struct PacerConfig {
     pub rate_limit_pause_ms: f64,
     /// Recovery from a rate cut, ms (default 5000, clamped to 1..=600000).
     pub rate_limit_recovery_ms: f64,
-    /// Rate fraction at a cold start (default 0.9, clamped to 0.1..=1; 1 disables the ramp).
+    /// Rate fraction at a cold start (default 1: no ramp; clamped to 0.1..=1).
     pub cold_start_factor: f64,
-    /// Requests a cold pacer lets go before the first answer (default 10; 0 disables the
-    /// probe).
+    /// Requests a cold pacer lets go before the first answer (default 0: no probe).
     pub cold_start_probe: u32,
     /// Time for the cold-start ramp to reach the full rate, ms (default 1000, 0..=60000).
     pub cold_start_ms: f64,
@@ -184,9 +175,8 @@ pub struct Pacer {
     /// The window cap: at most `window_cap` starts in any half-open `window_ms`.
     window_cap: usize,
     window_ms: f64,
-    /// Starts of the last window, oldest first (at most `window_cap` of them).
-    window: VecDeque<f64>,
-    jitter: Jitter,
+    /// The starts of the last window, counted where they reached the service.
+    window: ArrivalWindow,
     pause_ms: f64,
     recovery_ms: f64,
     cold_factor: f64,
@@ -241,8 +231,7 @@ impl Pacer {
             catch_up_ms: clamp_or(cfg.catch_up_ms, 0.0, 1_000.0, DEFAULT_CATCH_UP_MS),
             window_cap,
             window_ms,
-            window: VecDeque::new(),
-            jitter: Jitter::default(),
+            window: ArrivalWindow::new(window_cap, window_ms),
             pause_ms: clamp_or(
                 cfg.rate_limit_pause_ms,
                 0.0,
@@ -299,20 +288,18 @@ impl Pacer {
         self.starts
     }
 
-    /// A non-finite `now` is replaced by the last time seen (or 0), so bad input cannot
-    /// corrupt the state.
+    /// A non-finite `now` is replaced by the last time seen (or 0), and a `now` before the last
+    /// time seen by that time (scheduling time is monotonic), so bad input cannot corrupt the
+    /// state.
     fn sane(&mut self, now: f64) -> f64 {
-        let now = if now.is_finite() {
+        if now.is_finite() && now > self.last_now {
+            self.last_now = now;
             now
         } else if self.last_now.is_finite() {
             self.last_now
         } else {
             0.0
-        };
-        if now > self.last_now {
-            self.last_now = now;
         }
-        now
     }
 
     /// Fraction of the full rate allowed at `now`: 1 unless warming up from a cold start or
@@ -344,32 +331,6 @@ impl Pacer {
         }
     }
 
-    /// When the window cap lets the next start go: now if fewer than `window_cap` starts lie
-    /// in the window ending at `now`, else when the oldest of them leaves it.
-    fn window_opens_at(&self, now: f64) -> f64 {
-        if self.window.len() < self.window_cap {
-            return f64::NEG_INFINITY;
-        }
-        let w = self.window_ms_at(now);
-        match self.window.get(self.window.len() - self.window_cap) {
-            Some(&oldest) if oldest + w > now => oldest + w,
-            _ => f64::NEG_INFINITY,
-        }
-    }
-
-    /// The earliest time a start could be granted, without taking it.
-    pub fn next_start_at(&self, now: f64) -> f64 {
-        let due = self
-            .tat
-            .map_or(f64::NEG_INFINITY, |tat| tat - self.tolerance_ms);
-        let t = due.max(self.paused_until).max(self.window_opens_at(now));
-        if now.is_nan() {
-            t
-        } else {
-            t.max(now)
-        }
-    }
-
     /// Take a start slot at `now`: `Ok(())` if a request may start now (the caller must then
     /// start it), else `Err(t)` with the earliest time `t > now` to ask again.
     pub fn try_acquire(&mut self, now: f64) -> Result<(), f64> {
@@ -383,13 +344,7 @@ impl Pacer {
                 return Err(due);
             }
         }
-        // Times only grow (see `sane`) and the window only widens up to its maximum, so what
-        // left the widest window stays out.
-        let widest = self.window_ms + MAX_JITTER_MS;
-        while self.window.front().is_some_and(|&s| s + widest <= now) {
-            self.window.pop_front();
-        }
-        let opens = self.window_opens_at(now);
+        let opens = self.window.opens_at(now);
         if opens > now {
             return Err(opens);
         }
@@ -404,9 +359,7 @@ impl Pacer {
             }
             self.probing = Some(sent + 1);
         }
-        // Even spacing that fills the (possibly widened) window exactly.
-        let spacing = self.interval_ms * self.window_ms_at(now) / self.window_ms;
-        let interval = spacing / self.rate_factor(now);
+        let interval = self.interval_ms / self.rate_factor(now);
         let base = match self.tat {
             // A cold pacer owes nothing from before; a warm one makes up a late wake-up.
             _ if cold => now,
@@ -415,41 +368,31 @@ impl Pacer {
         };
         self.tat = Some(base + interval);
         self.last_start = now;
-        if self.window.len() >= self.window_cap {
-            self.window.pop_front();
-        }
-        self.window.push_back(now);
+        self.window.push(now);
         self.starts = self.starts.saturating_add(1);
         Ok(())
     }
 
-    /// A request came back at `now` (any answer, error or not): the path to the service is
-    /// set up, so a cold pacer ends its probe and starts its ramp from here. `rtt`: the
-    /// request's round trip when the service answered it normally (see [`Pacer::jitter_ms`]).
-    pub fn on_answered(&mut self, now: f64, rtt: Option<f64>) {
+    /// The request started at `sent_at` came back at `now` (any answer, error or not); `rtt`
+    /// is its round trip when the service answered it normally.
+    ///
+    /// * A cold pacer ends its probe and starts its ramp: the path to the service is set up.
+    /// * The start moves, in the window, to when it most likely reached the service: no later
+    ///   than the answer, and no earlier than the answer less the shortest round trip seen
+    ///   (`max(sent_at, now - min_rtt)`; `now` before any clean answer). A request held up on
+    ///   its way out (connection set-up, a busy host, the network) is thereby counted where it
+    ///   arrived, with the requests it arrived together with, rather than where it left: the
+    ///   first requests of a fresh process, which leave over ~50 ms and arrive together, no
+    ///   longer need a wide margin, and a stall of any length costs no window. A delay on the
+    ///   way back only moves the estimate later (counted longer: the safe side).
+    pub fn on_answered(&mut self, now: f64, sent_at: f64, rtt: Option<f64>) {
         let now = self.sane(now);
         if self.probing.take().is_some() {
             self.warm_since = now;
             // Time spent waiting for this answer is not owed (no catch-up burst after it).
             self.tat = self.tat.map(|t| t.max(now));
         }
-        if let Some(rtt) = rtt.filter(|r| r.is_finite() && *r >= 0.0) {
-            self.jitter.sample(now, rtt);
-        }
-    }
-
-    /// How much the round trip has varied lately (ms): the recent peak of `rtt - min rtt`,
-    /// fading by [`JITTER_FADE_PER_S`] ms a second, at most [`MAX_JITTER_MS`].
-    pub fn jitter_ms(&self, now: f64) -> f64 {
-        self.jitter.at(now)
-    }
-
-    /// The window the cap counts in at `now`: `1000 / (1 - headroom)` ms, widened when the
-    /// measured jitter is larger than the headroom's margin (a loaded host, a busy network),
-    /// so that starts spread by that much still cannot crowd one server second.
-    fn window_ms_at(&self, now: f64) -> f64 {
-        let margin = self.window_ms - 1000.0;
-        self.window_ms + (self.jitter.at(now) - margin).max(0.0)
+        self.window.answered(now, sent_at, rtt);
     }
 
     /// A request was answered with a call-rate error at `now`: pause, and cut the rate (at most
@@ -474,37 +417,6 @@ impl Pacer {
             let factor = (self.rate_factor(now) * 0.5).max(MIN_RATE_FACTOR);
             self.cut = Some((factor, now));
         }
-    }
-}
-
-/// The recent variation of clean round trips: the smallest round trip seen is the path's
-/// base; what a round trip takes beyond it is delay that can differ from request to request
-/// (network, a busy host on either side). Starts spread by that much can arrive closer
-/// together than they left, so the pacer's window widens by it. The estimate is a peak that
-/// fades slowly: the window must stay wide for about a second after a spike, since arrivals
-/// from the previous second are still being counted.
-#[derive(Clone, Debug, Default)]
-struct Jitter {
-    min_rtt: Option<f64>,
-    peak: f64,
-    peak_at: f64,
-}
-
-impl Jitter {
-    fn sample(&mut self, now: f64, rtt: f64) {
-        let min = self.min_rtt.map_or(rtt, |m| m.min(rtt));
-        self.min_rtt = Some(min);
-        let excess = (rtt - min).min(MAX_JITTER_MS);
-        let current = self.at(now);
-        if excess >= current {
-            self.peak = excess;
-            self.peak_at = now;
-        }
-    }
-
-    fn at(&self, now: f64) -> f64 {
-        let faded = self.peak - (now - self.peak_at).max(0.0) * JITTER_FADE_PER_S / 1000.0;
-        clamp(faded, 0.0, MAX_JITTER_MS)
     }
 }
 
@@ -556,11 +468,15 @@ mod tests {
 
     #[test]
     fn cold_start_ramps_up_from_the_first_answer_then_runs_full() {
-        let mut p = Pacer::default();
+        let mut p = Pacer::new(&PacerConfig {
+            cold_start_factor: 0.9,
+            cold_start_probe: 10,
+            ..PacerConfig::default()
+        });
         assert_eq!(p.try_acquire(0.0), Ok(()));
         assert!((p.rate_factor(0.0) - 0.9).abs() < 1e-9);
         // The ramp begins when the first answer comes back.
-        p.on_answered(40.0, None);
+        p.on_answered(40.0, 0.0, None);
         assert!((p.rate_factor(540.0) - 0.95).abs() < 1e-9);
         assert_eq!(p.rate_factor(1_040.0), 1.0);
         // Idle for a second: cold again.
@@ -570,7 +486,11 @@ mod tests {
 
     #[test]
     fn a_cold_pacer_sends_only_its_probe_before_the_first_answer() {
-        let mut p = Pacer::default();
+        let probe = PacerConfig {
+            cold_start_probe: 10,
+            ..PacerConfig::default()
+        };
+        let mut p = Pacer::new(&probe);
         let mut now = 0.0;
         let mut sent = 0;
         while now < 500.0 {
@@ -579,11 +499,11 @@ mod tests {
             }
             now += 1.0;
         }
-        assert_eq!(sent, DEFAULT_COLD_START_PROBE);
+        assert_eq!(sent, 10);
         // Waiting for an answer, the pacer asks to be polled again later, not never.
         let again = p.try_acquire(now).unwrap_err();
         assert!(again > now && again <= now + PROBE_RECHECK_MS);
-        p.on_answered(now, None);
+        p.on_answered(now, 0.0, None);
         assert_eq!(p.try_acquire(now), Ok(()));
         // Without the probe: no limit but the rate.
         let mut p = Pacer::new(&PacerConfig {
@@ -665,23 +585,26 @@ mod tests {
     }
 
     #[test]
-    fn measured_jitter_widens_the_window_then_fades() {
-        let mut p = warm();
-        let base = p.window().1;
+    fn an_answer_moves_its_start_to_where_it_arrived() {
+        // One start per window, to see the window's edge directly.
+        let mut p = Pacer::new(&PacerConfig::with_rate(1.0));
+        let w = p.window().1;
+        // A first clean answer: its own round trip is the shortest known, so it counts where
+        // it left.
         assert_eq!(p.try_acquire(0.0), Ok(()));
-        p.on_answered(50.0, Some(50.0));
-        p.on_answered(60.0, Some(52.0)); // within the headroom's 10 ms margin: no change
-        assert_eq!(p.window_ms_at(60.0), base);
-        p.on_answered(100.0, Some(90.0)); // 40 ms of jitter
-        assert!((p.jitter_ms(100.0) - 40.0).abs() < 1e-9);
-        assert!((p.window_ms_at(100.0) - (1040.0)).abs() < 1e-9);
-        // Fades at 25 ms/s; answers that are not clean (None) teach nothing.
-        p.on_answered(1_100.0, None);
-        assert!((p.jitter_ms(1_100.0) - 15.0).abs() < 1e-9);
-        assert_eq!(p.window_ms_at(2_100.0), base);
-        // A huge outlier widens by at most MAX_JITTER_MS.
-        p.on_answered(3_000.0, Some(10_000.0));
-        assert_eq!(p.jitter_ms(3_000.0), MAX_JITTER_MS);
+        p.on_answered(20.0, 0.0, Some(20.0));
+        assert_eq!(p.try_acquire(w - 1.0), Err(w));
+        // The round trip is known to take 20 ms; one takes 120: it arrived ~100 ms late, and
+        // the window counts it there.
+        let s = w;
+        assert_eq!(p.try_acquire(s), Ok(()));
+        p.on_answered(s + 120.0, s, Some(120.0));
+        assert_eq!(p.try_acquire(s + w), Err(s + 100.0 + w));
+        assert_eq!(p.try_acquire(s + 100.0 + w), Ok(()));
+        // A start that already left the window stays out.
+        let s = s + 100.0 + w;
+        p.on_answered(s + 5_000.0, s, None);
+        assert_eq!(p.try_acquire(s + 5_000.0), Ok(()));
     }
 
     #[test]
@@ -711,7 +634,6 @@ mod tests {
             for now in [f64::NAN, 0.0, -1e300, f64::INFINITY, f64::NEG_INFINITY, 5.0] {
                 let _ = p.try_acquire(now);
                 p.on_rate_limited(now);
-                let _ = p.next_start_at(now);
                 let _ = p.rate_factor(now);
             }
         }

@@ -216,8 +216,9 @@ pub(crate) struct Engine {
     /// Request ids go `first, first + step, ...` so two engines of one job never share one.
     id_step: u64,
     rate_limited_at: Option<f64>,
-    /// Answers since the last poll, for the pacer: (when, round trip if it was a clean one).
-    answers: Vec<(f64, Option<f64>)>,
+    /// Answers since the last poll, for the pacer: (when, when the request started, round
+    /// trip if it was a clean one).
+    answers: Vec<(f64, f64, Option<f64>)>,
 }
 
 /// Answers kept for the pacer between two polls (a driver polls after every answer; this only
@@ -309,8 +310,8 @@ impl Engine {
     /// trips, rate limits). A job that ends must still do this: the pacer outlives it and is
     /// shared with the client's other jobs.
     pub(crate) fn inform(&mut self, pacer: &mut Pacer) {
-        for (at, rtt) in self.answers.drain(..) {
-            pacer.on_answered(at, rtt);
+        for (at, sent_at, rtt) in self.answers.drain(..) {
+            pacer.on_answered(at, sent_at, rtt);
         }
         if let Some(t) = self.rate_limited_at.take() {
             pacer.on_rate_limited(t);
@@ -411,8 +412,8 @@ impl Engine {
         let (_, unit, sent_at) = self.in_flight.swap_remove(pos);
         if now.is_finite() && self.answers.len() < MAX_PENDING_ANSWERS {
             let rtt = now - sent_at;
-            self.answers
-                .push((now, (clean && rtt.is_finite() && rtt >= 0.0).then_some(rtt)));
+            let clean_rtt = (clean && rtt.is_finite() && rtt >= 0.0).then_some(rtt);
+            self.answers.push((now, sent_at, clean_rtt));
         }
         if self.aborted {
             return None;

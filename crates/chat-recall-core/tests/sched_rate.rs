@@ -111,20 +111,21 @@ fn five_runs_hold_the_window(
 #[test]
 fn jittered_latency_and_late_timers_keep_server_window() {
     // Up-link jitter of 2.5 ms around 25 ms, down-link 20-80 ms, and timers firing up to 3 ms
-    // late. A round trip cannot tell up-link from down-link delay, so the pacer widens its
-    // window by the whole 60 ms of variation: it gives up ~6% of the rate, never the window.
+    // late. A round trip cannot tell up-link from down-link delay, so a slow answer counts its
+    // request as arriving later than it did (the safe side): some rate is given up, never the
+    // window.
     five_runs_hold_the_window(
         3.0,
         |rng| (22.5 + 2.5 * rng.f64(), 20.0 + 60.0 * rng.f64()),
         50,
-        0.92,
+        0.95,
     );
 }
 
 #[test]
-fn up_link_jitter_beyond_the_headroom_widens_the_window() {
+fn up_link_stalls_count_where_the_requests_arrived() {
     // Up-link delay that now and then stalls by up to 60 ms (a busy network or host), far more
-    // than the 1% headroom's 10 ms: the round trips show it and the window widens.
+    // than the 1% headroom's 10 ms: each answer moves its request to where it arrived.
     five_runs_hold_the_window(
         0.0,
         |rng| {
