@@ -23,6 +23,13 @@ test('Worker rate budget: two API callers and a job together stay under the limi
     // The aggregate over the whole run: requests per second between the first and the last arrival.
     const spanS = (api.last_arrival_ms - api.first_arrival_ms) / 1000;
     const rate = (api.requests - 1) / spanS;
+    // Arrivals per half second over the run: where the rate was lost (start, gaps, end).
+    const perHalfSecond = [];
+    for (const ms of api.arrivals_ms ?? []) {
+      const k = Math.floor((ms - api.first_arrival_ms) / 500);
+      perHalfSecond[k] = (perHalfSecond[k] ?? 0) + 1;
+    }
+    t.diagnostic(JSON.stringify({ perHalfSecond: Array.from(perHalfSecond, (n) => n ?? 0) }));
     t.diagnostic(JSON.stringify({ aggregateRequestsPerSecond: +rate.toFixed(1), fractionOfLimit: +(rate / LIMIT).toFixed(3), maxInAny1s: api.max_arrivals_in_any_1s, spanS,
       budget: budget && { leases: budget.leases, granted: budget.granted, givenBack: budget.returned, windowMs: budget.windowMs, gates: budget.reports } }));
     // Every request took a granted time that was not given back (none went around the budget).
