@@ -7,18 +7,21 @@ import assert from 'node:assert/strict';
 import { startStack, measureThreeClients } from './worker-stack.mjs';
 
 const LIMIT = 200;
+/** Messages per client: 800 requests each, ~13 s together at the limit (long enough that the
+ * first lease and the last answers weigh little in the aggregate). */
+const N = 8000;
 
-test('Worker rate budget: two API callers and a job together stay under the limit and reach 80% of it (the issue asks 90%)', { timeout: 180_000 }, async (t) => {
+test('Worker rate budget: two API callers and a job together stay under the limit and reach 85% of it (the issue asks 90%)', { timeout: 180_000 }, async (t) => {
   const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT,
-    emulatorArgs: ['--seed-group', 'wrate-a:Public:4000', '--seed-group', 'wrate-b:Public:4000', '--seed-group', 'wrate-job:Public:4000'] });
+    emulatorArgs: ['--seed-group', `wrate-a:Public:${N}`, '--seed-group', `wrate-b:Public:${N}`, '--seed-group', `wrate-job:Public:${N}`] });
   try {
-    const { a, b, j, api, budget } = await measureThreeClients(stack);
+    const { a, b, j, api, budget } = await measureThreeClients(stack, { perCaller: N, perJob: N });
     for (const reports of [a, b]) {
-      assert.equal(reports.reduce((n, r) => n + r.recalled, 0), 4000);
+      assert.equal(reports.reduce((n, r) => n + r.recalled, 0), N);
     }
-    assert.equal(j.progress.recalled, 4000);
+    assert.equal(j.progress.recalled, N);
     assert.equal(api.rate_limited, 0, 'the emulator refused nothing with 60007');
-    assert.equal(api.requests, 1200);
+    assert.equal(api.requests, (3 * N) / 10);
     assert.ok(api.max_arrivals_in_any_1s <= LIMIT, `at most ${LIMIT} in any second: ${api.max_arrivals_in_any_1s}`);
     // The aggregate over the whole run: requests per second between the first and the last arrival.
     const spanS = (api.last_arrival_ms - api.first_arrival_ms) / 1000;
@@ -35,11 +38,13 @@ test('Worker rate budget: two API callers and a job together stay under the limi
     // Every request took a granted time that was not given back (none went around the budget).
     assert.ok(budget, 'the RateBudget logged its counters');
     assert.ok(budget.granted - budget.returned >= api.requests, `permits kept ${budget.granted - budget.returned} >= requests ${api.requests}`);
-    // Issue 9 asks for 90% together. Measured on the quiet 2-core host with the log-based
-    // budget: 0.868-0.899 of the limit, zero 60007, at most 196-200 in any second (and 0.70-0.86
-    // while other work loaded the host). Until the budget reaches 0.9 reliably (the issue stays
-    // open), this asserts the floor it keeps on the quiet CI host; the diagnostic records the figure.
-    assert.ok(rate >= 0.8 * LIMIT, `together at least 80% of the limit: ${rate.toFixed(1)}/s`);
+    // Issue 9 asks for 90% together. Measured on the quiet 2-core host (the budget counts each
+    // request where it arrived; see rate-budget.js): 0.91-0.93 of the limit in 9 runs of 10,
+    // 0.879 once (after the other Worker suites), zero 60007 every time, at most 196-200 in any
+    // second. A timed assertion at 0.9 would fail CI about one run in ten, so this asserts the
+    // floor that holds; the diagnostic records the figure (the issue stays open until 0.9 holds
+    // with room to spare).
+    assert.ok(rate >= 0.85 * LIMIT, `together at least 85% of the limit: ${rate.toFixed(1)}/s`);
   } finally {
     await stack.stop();
   }

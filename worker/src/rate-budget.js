@@ -3,10 +3,9 @@
 //
 // A sliding-window log of granted send times (unix ms). The service counts arrivals in any
 // window of 1000 ms; a request sent at its granted time t arrives at t + d, d spread over
-// at most LATE_MS + margin (the gate uses a time at most LATE_MS late; network jitter and a
-// late wake-up of the sender between its release and its fetch add the margin), so the
-// arrivals in one server second come from grants in one span of 1000 + LATE_MS + margin
-// ms. The log keeps at most `limit` grants in any such span, so the service never sees more
+// at most LATE_MS + JITTER_MS (the gate uses a time at most LATE_MS late; the network adds
+// its jitter) unless its gate reports it later (below), so the arrivals in one server second
+// come from grants in one span of WINDOW_MS = 1000 + LATE_MS + JITTER_MS. The log keeps at most `limit` grants in any such span, so the service never sees more
 // than `limit` in its second.
 //
 // Why a log and not a GCRA `tat`: a time the gate could not use (no request was waiting for
@@ -14,39 +13,38 @@
 // from the log, which frees that capacity for the grants after it. A `tat` cannot re-issue
 // time it has passed, so every unused permit was capacity lost for good.
 //
-// The margin adapts: JITTER_MS on a host that keeps up; when a gate reports that it released
-// times late (its isolate or host falls behind, and a released request may wait as long
-// again before it leaves), the margin grows to that stall and decays with a half-life.
+// Counted where they arrived: a gate tells the budget, with its next lease, when each request
+// most likely reached the service (its answer less the shortest round trip), and a request
+// that left or travelled late (a stalled isolate, a busy host, the network) moves later in the
+// log. The grants after it then leave room for it where it landed, so the window needs no
+// margin for stalls: JITTER_MS covers the network's own spread between a request's release and
+// what its answer reveals. (A margin that widened with every stall or slow round trip, its
+// predecessor, cost 5-10% of the limit on this 2-core host: three clients together reached
+// 0.87-0.90 of it; counted where they arrived, 0.91-0.93.)
 //
 // A restarted object must never hand out capacity already leased: it stores a watermark
 // beyond the latest grant whenever a grant passes the stored one (storage is written about
 // once a second, not per lease: a write holds the answer until it is durable) and, after a
-// restart, grants nothing within the widest window of it.
+// restart, grants nothing within a window of it.
 import { DurableObject } from 'cloudflare:workers';
 import { rateLimit } from './config.js';
 
 /** How late (ms) the gate may still use a granted time; later ones it gives back. */
 export const LATE_MS = 20;
 /**
- * Spread (ms) of the delay from the gate's release to the service's arrival count on a
- * host that keeps up: network jitter, and a late wake-up of the sender between its release
- * and its fetch. The least margin; see `windowMs` for a host that falls behind.
+ * Spread (ms) of the delay from a gate's release to the service's arrival count that the
+ * gate's reports do not reveal (network jitter within a round trip).
  */
-export const JITTER_MS = 30;
-/**
- * The margin after a reported stall, per ms of it: a request released just before a stall
- * leaves after it, on top of the network's own jitter.
- */
-const STALL_FACTOR = 1.5;
-/** The most stall margin (ms) the window takes on. */
-const MAX_JITTER_MS = 400;
-/** Half-life (ms) of a reported stall in the margin: the window shrinks back as it passes. */
-const STALL_HALF_LIFE_MS = 5000;
+export const JITTER_MS = 15;
+/** The span (ms) whose grants may land in one server second. */
+export const WINDOW_MS = 1000 + LATE_MS + JITTER_MS;
 /**
  * Grants are at least this fraction of the even spacing (window / limit) apart: given-back
- * capacity is re-issued at up to 4/3 of the even rate, never as one burst.
+ * capacity is re-issued at up to 1/0.9 of the even rate, never as one burst (at 0.75 the
+ * first second of a run held 4/3 of the rate, then a dip, and the pattern echoed a window
+ * later).
  */
-const MIN_SPACING = 0.75;
+const MIN_SPACING = 0.9;
 const MAX_COUNT = 100;
 const MAX_RETURNS = 1000;
 /** Counters go to the log at most this often (ms), and this long after the last lease. */
@@ -63,24 +61,22 @@ export class RateBudget extends DurableObject {
     this.watermark = row?.watermark ?? 0;
     // After a restart: every earlier grant lies before the watermark, so nothing may be
     // granted within a window of it.
-    this.floor = row === undefined ? 0 : this.watermark + 1000 + LATE_MS + MAX_JITTER_MS;
+    this.floor = row === undefined ? 0 : this.watermark + WINDOW_MS;
     this.limit = Math.max(1, Math.floor(rateLimit(env)));
-    /** Stall margin (ms) now, and when it was last raised (see `noteStall`). */
-    this.jitter = { ms: JITTER_MS, at: 0 };
     /** Granted times not given back, ascending; older than a window before now: pruned. */
     this.log = [];
     this.loggedAt = 0;
     this.logTimer = undefined;
-    this.counters = { leases: 0, granted: 0, returned: 0, reports: {} };
+    this.counters = { leases: 0, granted: 0, returned: 0, moved: 0, reports: {} };
   }
 
   /**
    * `count` send times (unix ms, ascending), the first no earlier than now + `leadMs` (the
    * caller's round trip, so it has not passed on arrival; ≤ 200). `returned`: times from
-   * earlier leases the caller will not use, removed from the log first. `report`: the
-   * caller's counters since its last lease (summed into `stats()`, observability only),
-   * `stallMs`, the latest it released a time since then, and `rttSpreadMs`, the most a
-   * request's round trip exceeded its shortest (see `windowMs`).
+   * earlier leases the caller will not use, removed from the log first. `report.moves`:
+   * `[granted, arrivedBy]` pairs, where requests most likely reached the service (see
+   * `move`); `report.counts`: the caller's counters since its last lease (summed into
+   * `stats()`, observability only).
    */
   lease(count, leadMs = 0, returned = [], report = undefined) {
     const n = Math.min(Math.max(Math.trunc(Number(count)) || 0, 0), MAX_COUNT);
@@ -88,8 +84,9 @@ export class RateBudget extends DurableObject {
     const now = Date.now();
     this.prune(now);
     this.giveBack(returned);
-    this.addReport(report, now);
-    const windowMs = this.windowMs(now);
+    this.move(report?.moves);
+    this.addReport(report);
+    const windowMs = WINDOW_MS;
     const spacingMs = (MIN_SPACING * windowMs) / this.limit;
     const slots = [];
     let last = Math.max(this.floor, now + lead - spacingMs);
@@ -112,31 +109,15 @@ export class RateBudget extends DurableObject {
     return { slots, lateMs: LATE_MS, intervalMs: windowMs / this.limit };
   }
 
-  /**
-   * The span (ms) whose grants may land in one server second: 1000 + LATE_MS + the stall
-   * margin. A gate that releases times late is in an isolate (or on a host) that falls behind;
-   * a request it releases may then wait as long again before it leaves, so the margin grows
-   * to 1.5 times the stall reported. A round trip longer than usual by D says a request may
-   * have reached the service up to D late (a busy host outside the isolate, the network):
-   * the margin grows to D. Either way it then shrinks back with a half-life. Where the host is that busy
-   * the clients cannot use the full rate anyway; the margin costs least exactly there.
-   */
-  windowMs(now = Date.now()) {
-    const extra = (this.jitter.ms - JITTER_MS) * 0.5 ** (Math.max(now - this.jitter.at, 0) / STALL_HALF_LIFE_MS);
-    return 1000 + LATE_MS + JITTER_MS + extra;
+  /** The span (ms) whose grants may land in one server second. */
+  windowMs() {
+    return WINDOW_MS;
   }
 
-  /** Widen the margin to `marginMs` if it is wider than the margin now. */
-  noteStall(marginMs, now) {
-    const current = this.windowMs(now) - 1000 - LATE_MS;
-    const reported = Math.min(Math.max(marginMs, 0), MAX_JITTER_MS);
-    if (reported > current) this.jitter = { ms: reported, at: now };
-  }
-
-  /** Grants older than the widest window before now constrain no future grant. */
+  /** Grants older than a window before now constrain no future grant. */
   prune(now) {
     let i = 0;
-    while (i < this.log.length && this.log[i] < now - (1000 + LATE_MS + MAX_JITTER_MS)) i++;
+    while (i < this.log.length && this.log[i] < now - WINDOW_MS) i++;
     if (i > 0) this.log.splice(0, i);
   }
 
@@ -153,14 +134,29 @@ export class RateBudget extends DurableObject {
     }
   }
 
-  addReport(report, now) {
-    if (report === null || typeof report !== 'object') return;
-    // A release late by S: a released request may wait as long again (1.5 S). A round trip
-    // longer than the gate's shortest by D: a request may have reached the service D late.
-    const stall = Number.isFinite(report.stallMs) ? report.stallMs * STALL_FACTOR : 0;
-    const spread = Number.isFinite(report.rttSpreadMs) ? report.rttSpreadMs : 0;
-    if (stall > 0 || spread > 0) this.noteStall(Math.max(stall, spread), now);
-    const counts = report.counts;
+  /**
+   * Count requests where they most likely reached the service: `[granted, arrivedBy]` pairs
+   * from the gates (answer time less the shortest round trip). A request held up after its
+   * release moves later in the log, so the grants after it leave room for it there.
+   */
+  move(moves) {
+    if (!Array.isArray(moves)) return;
+    for (const m of moves.slice(0, MAX_RETURNS)) {
+      if (!Array.isArray(m)) continue;
+      const [from, to] = m;
+      if (typeof from !== 'number' || typeof to !== 'number' || !(to > from) || !Number.isFinite(to)) continue;
+      const i = this.log.lastIndexOf(from);
+      if (i < 0) continue;
+      this.log.splice(i, 1);
+      let j = this.log.length;
+      while (j > 0 && this.log[j - 1] > to) j--;
+      this.log.splice(j, 0, to);
+      this.counters.moved++;
+    }
+  }
+
+  addReport(report) {
+    const counts = report?.counts;
     if (counts === null || typeof counts !== 'object') return;
     for (const [k, v] of Object.entries(counts)) {
       if (typeof v === 'number' && Number.isFinite(v) && k.length <= 32) this.counters.reports[k] = (this.counters.reports[k] ?? 0) + v;
@@ -179,6 +175,6 @@ export class RateBudget extends DurableObject {
   }
 
   stats() {
-    return { ...this.counters, reports: { ...this.counters.reports }, windowMs: Math.round(this.windowMs()), lateMs: LATE_MS, limit: this.limit, logLength: this.log.length };
+    return { ...this.counters, reports: { ...this.counters.reports }, windowMs: WINDOW_MS, lateMs: LATE_MS, limit: this.limit, logLength: this.log.length };
   }
 }

@@ -17,6 +17,9 @@
  */
 export const MAX_HELD = 16;
 
+/** Most arrival corrections one lane sends with a lease. */
+const MAX_MOVES = 256;
+
 /** Lateness buckets (ms, upper bounds) of the permits used, for the budget's report. */
 const LATE_BUCKETS = [0, 2, 5, 10, 20, 50];
 
@@ -34,32 +37,43 @@ export class LeasedRateGate {
     this.lanes = new Map();
     /** Counters since the last lease; sent with the next one (the budget sums them). */
     this.counts = {};
-    /** The latest a time was released (ms) since the last lease: how far behind the isolate is. */
-    this.stallMs = 0;
     /** Lease round trip (ms), smoothed: leases ask for times at least this far ahead. */
     this.rttMs = 20;
     /** The budget's even spacing of send times (ms), known after the first lease. */
     this.intervalMs = 5;
     /** How late a leased time may still be used (ms); the budget says, with each lease. */
     this.lateMs = 0;
-    /** The shortest request round trip seen (ms): the baseline of `rttSpreadMs`. */
+    /** The shortest request round trip seen (ms): what an answer less it says of the arrival. */
     this.minRttMs = Infinity;
-    /**
-     * The most a request's round trip exceeded that baseline since the last lease (ms). A
-     * request held up between its release and the service (a busy host, a slow network)
-     * shows as a long round trip: the budget widens its margin to it.
-     */
-    this.rttSpreadMs = 0;
+    /** Permits released to requests that have not called `fetch` yet, oldest first. */
+    this.released = [];
     /** The `fetch` option for the client using this gate: the global fetch, timed. */
     this.fetch = (url, init) => this.timedFetch(url, init);
   }
 
+  /**
+   * The client's fetch: the global fetch, timed. The package calls it right after `acquire`
+   * resolves, in the same order (one microtask hop), so the oldest permit released and not yet
+   * fetched is this request's. When the answer comes, the request most likely reached the
+   * service no later than `answer - shortest round trip`; if that is later than its permit,
+   * the budget is told (with the next lease) and counts it there: a request held up between
+   * its release and the service (a busy isolate or host, the network) then cannot crowd a
+   * server second unseen, without widening the window for everyone.
+   */
   async timedFetch(url, init) {
+    const permit = this.released.shift();
     const t0 = Date.now();
     const response = await fetch(url, init);
-    const rtt = Date.now() - t0;
+    const t1 = Date.now();
+    const rtt = t1 - t0;
     this.minRttMs = Math.min(this.minRttMs, rtt);
-    this.rttSpreadMs = Math.max(this.rttSpreadMs, rtt - this.minRttMs);
+    if (permit !== undefined) {
+      const arrivedBy = t1 - this.minRttMs;
+      if (arrivedBy > permit.at + 1 && permit.lane.moves.length < MAX_MOVES) {
+        permit.lane.moves.push([permit.at, arrivedBy]);
+        this.count('moved');
+      }
+    }
     return response;
   }
 
@@ -77,7 +91,7 @@ export class LeasedRateGate {
     let lane = this.lanes.get(api);
     if (lane === undefined) {
       const ns = this.env.RATE_BUDGET;
-      lane = { api, slots: [], waiters: [], due: [], returns: [], timer: undefined, timerAt: Infinity, leasing: false, lastAcquireAt: 0,
+      lane = { api, slots: [], waiters: [], due: [], returns: [], moves: [], timer: undefined, timerAt: Infinity, leasing: false, lastAcquireAt: 0,
         stub: ns.get(ns.idFromName(`${this.sdkAppId}/${api}`)) };
       this.lanes.set(api, lane);
     }
@@ -150,7 +164,6 @@ export class LeasedRateGate {
     while (lane.due.length > 0 && lane.due[0].at <= now) {
       const w = lane.due.shift();
       const lateness = now - w.at;
-      this.stallMs = Math.max(this.stallMs, lateness);
       if (lateness > this.lateMs) {
         lane.returns.push(w.at);
         lane.waiters.splice(late++, 0, w);
@@ -160,6 +173,7 @@ export class LeasedRateGate {
       }
       w.signal?.removeEventListener('abort', w.onAbort);
       this.count(`used<=${LATE_BUCKETS.find((b) => lateness <= b) ?? 'more'}ms`);
+      if (this.released.length < MAX_MOVES) this.released.push({ lane, at: w.at });
       w.resolve();
     }
     const next = lane.due.length > 0 ? lane.due[0].at : Infinity;
@@ -178,10 +192,8 @@ export class LeasedRateGate {
   async lease(lane, prefetch) {
     lane.leasing = true;
     const returns = lane.returns.splice(0);
-    const report = { counts: this.counts, stallMs: this.stallMs, rttSpreadMs: this.rttSpreadMs };
+    const report = { counts: this.counts, moves: lane.moves.splice(0) };
     this.counts = {};
-    this.stallMs = 0;
-    this.rttSpreadMs = 0;
     try {
       // Enough for who waits now and, while requests keep coming, for what arrives during
       // the next two round trips.
