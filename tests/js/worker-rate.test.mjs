@@ -39,11 +39,11 @@ test('Worker rate budget: two API callers and a job together stay under the limi
     assert.ok(budget, 'the RateBudget logged its counters');
     assert.ok(budget.granted - budget.returned >= api.requests, `permits kept ${budget.granted - budget.returned} >= requests ${api.requests}`);
     // Issue 9 asks for 90% together. Measured on the quiet 2-core host (the budget counts each
-    // request where it arrived; see rate-budget.js): 0.91-0.93 of the limit in 9 runs of 10,
-    // 0.879 once (after the other Worker suites), zero 60007 every time, at most 196-200 in any
-    // second. A timed assertion at 0.9 would fail CI about one run in ten, so this asserts the
-    // floor that holds; the diagnostic records the figure (the issue stays open until 0.9 holds
-    // with room to spare).
+    // request where it arrived; gates give back what they hold when their client is done):
+    // 0.917-0.936 in 6 runs (0.931 in a clean-clone test-all), zero 60007 every time, at most
+    // 196-200 in any second; before the gates gave back on close, 0.879 once in 11 runs. A timed
+    // assertion at 0.9 has too little room for CI yet, so this asserts the floor that holds; the
+    // diagnostic records the figure (the issue stays open until 0.9 holds with room to spare).
     assert.ok(rate >= 0.85 * LIMIT, `together at least 85% of the limit: ${rate.toFixed(1)}/s`);
   } finally {
     await stack.stop();

@@ -189,6 +189,26 @@ export class LeasedRateGate {
     return late;
   }
 
+  /**
+   * The client is done: give back every time still in hand and deliver the last arrival
+   * reports, in one lease of nothing per lane. Never throws (a budget out of reach keeps the
+   * times: capacity unused, never capacity used twice).
+   */
+  async close() {
+    const pending = [];
+    for (const lane of this.lanes.values()) {
+      clearTimeout(lane.timer);
+      lane.timer = undefined;
+      lane.timerAt = Infinity;
+      lane.returns.push(...lane.slots.splice(0));
+      if (lane.returns.length === 0 && lane.moves.length === 0) continue;
+      const report = { counts: this.counts, moves: lane.moves.splice(0) };
+      this.counts = {};
+      pending.push(lane.stub.lease(0, 0, lane.returns.splice(0), report).catch(() => {}));
+    }
+    await Promise.all(pending);
+  }
+
   async lease(lane, prefetch) {
     lane.leasing = true;
     const returns = lane.returns.splice(0);

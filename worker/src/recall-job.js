@@ -8,7 +8,7 @@
 // recall the group's history says which of its messages are recalled already (those are
 // settled without sending again); the rest are sent. Every target ends with one outcome.
 import { DurableObject } from 'cloudflare:workers';
-import { eventLog, recallClient } from './config.js';
+import { closeClient, eventLog, recallClient } from './config.js';
 
 export const JOB_LIMITS = { maxMessages: 200_000, maxGroups: 1_000 };
 
@@ -184,7 +184,7 @@ export class RecallJob extends DurableObject {
       }
       await this.run(meta);
     } finally {
-      this.client?.free();
+      if (this.client) await closeClient(this.client);
       this.client = undefined;
       this.running = false;
     }
