@@ -138,3 +138,25 @@ test('RateBudget: a restarted object grants nothing within a window of what it l
   const next = again.lease(1).slots[0];
   assert.ok(next >= last + 1000 + LATE_MS + JITTER_MS, `after a restart: ${next - last} ms after the last grant`);
 });
+
+test('LeasedRateGate: closing gives back the times it still holds and delivers its last reports', async () => {
+  const { LeasedRateGate } = await import(pathToFileURL(join(repo, 'worker', 'src', 'rate-gate.js')).href);
+  const b = budget();
+  // The RATE_BUDGET namespace, its stub calling the real object (as Durable Object RPC would).
+  const env = { RATE_BUDGET: { idFromName: (n) => n, get: () => ({ lease: async (...args) => b.lease(...args) }) } };
+  const gate = new LeasedRateGate(env, 1400000000);
+  // One request: the gate leases a block ahead (it prefetches while requests keep coming).
+  const api = 'group_open_http_svc/group_msg_recall';
+  const acquired = gate.acquire(api);
+  await new Promise((r) => setImmediate(r));
+  const granted = b.stats().granted;
+  assert.ok(granted >= 2, `leased ${granted}`);
+  // The request's time comes (on the hand-set clock), and it goes.
+  const lane = gate.lane(api);
+  assert.equal(lane.due.length, 1);
+  clock = lane.due[0].at;
+  gate.pump(lane);
+  await acquired;
+  await gate.close();
+  assert.equal(b.stats().returned, granted - 1, 'all but the one used went back');
+});
