@@ -354,20 +354,12 @@ fn authenticate(
 /// (answered, faulted, dropped, or abandoned by the client mid-latency).
 struct LogOnDrop<'a> {
     app: &'a App,
-    rec: Option<RequestRecord>,
+    rec: RequestRecord,
 }
 
 impl Drop for LogOnDrop<'_> {
     fn drop(&mut self) {
-        if let Some(r) = self.rec.take() {
-            lock(&self.app.requests).push(r);
-        }
-    }
-}
-
-impl LogOnDrop<'_> {
-    fn rec(&mut self) -> &mut RequestRecord {
-        self.rec.as_mut().expect("record taken only on drop")
+        lock(&self.app.requests).push(std::mem::take(&mut self.rec));
     }
 }
 
@@ -389,21 +381,21 @@ async fn v4(
     let is_post = req.method() == Method::POST;
     let mut log = LogOnDrop {
         app,
-        rec: Some(RequestRecord::new(cmd, t_ms, req.method().as_str(), &query)),
+        rec: RequestRecord::new(cmd, t_ms, req.method().as_str(), &query),
     };
     // The common checks are judged up front so the log and stats see every request's random
     // and UserSig, including faulted ones; the answer applies them in the service's order.
-    let auth = authenticate(app, &query, openim, now, log.rec());
+    let auth = authenticate(app, &query, openim, now, &mut log.rec);
     {
         let mut st = app.stats_mut();
         let a = st.api(bucket);
-        if log.rec().random.is_none() {
+        if log.rec.random.is_none() {
             a.random_invalid += 1;
         }
     }
 
     let fault = app.faults.draw();
-    log.rec().fault = fault.map(FaultKind::name);
+    log.rec.fault = fault.map(FaultKind::name);
     if let Some(k) = fault {
         *app.stats_mut()
             .api(bucket)
@@ -414,7 +406,7 @@ async fn v4(
     match fault {
         Some(FaultKind::Drop) => return Err(Dropped),
         Some(FaultKind::BadGateway) => {
-            log.rec().status = Some(502);
+            log.rec.status = Some(502);
             pause(latency).await;
             return Ok((
                 respond(
@@ -427,8 +419,8 @@ async fn v4(
         }
         Some(FaultKind::Internal) => {
             let code = if openim { 91000 } else { 10002 };
-            log.rec().status = Some(200);
-            log.rec().error_code = Some(code);
+            log.rec.status = Some(200);
+            log.rec.error_code = Some(code);
             pause(latency).await;
             return Ok((
                 json_response(&failure(code, "Internal service error. Please try again.")),
@@ -454,7 +446,7 @@ async fn v4(
             );
         }
         if let Err((code, info)) = auth {
-            log.rec().auth_code = code;
+            log.rec.auth_code = code;
             *app.stats_mut()
                 .api(bucket)
                 .auth_rejections
@@ -495,8 +487,8 @@ async fn v4(
     if code != 0 {
         *app.stats_mut().api(bucket).codes.entry(code).or_default() += 1;
     }
-    log.rec().error_code = Some(code);
-    log.rec().status = Some(200);
+    log.rec.error_code = Some(code);
+    log.rec.status = Some(200);
     if let Some(ev) = event {
         webhook::spawn(app.clone(), ev, remote.ip().to_string(), now);
     }

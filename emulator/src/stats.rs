@@ -115,7 +115,7 @@ fn cut(s: &str, max: usize) -> (&str, bool) {
 }
 
 /// One `/v4` request as it arrived: for tests that check what a client actually sent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestRecord {
     pub api: String,
     pub arrival_ms: u64,
