@@ -865,42 +865,51 @@ fn read_args<T: DeserializeOwned>(args: &JsValue) -> Result<T> {
 }
 
 /// A history page's integers must fit a JS number exactly; otherwise the answer is refused
-/// (protocol error naming the field), never rounded.
-fn check_group_page(p: &GroupHistoryPage) -> Result<()> {
+/// (protocol error naming the field), never rounded. `messages`: each message's named
+/// integers; `last`: the page's own cursor field, if any.
+fn check_page<const N: usize>(
+    messages: impl Iterator<Item = [(&'static str, u64); N]>,
+    last: Option<(&'static str, u64)>,
+) -> Result<()> {
     let k = ErrorKind::Protocol;
-    for (i, m) in p.messages.iter().enumerate() {
-        for (name, n) in [
-            ("msgSeq", m.msg_seq),
-            ("msgRandom", m.msg_random),
-            ("msgTimeStamp", m.msg_time_stamp),
-            ("isPlaceMsg", m.is_place_msg),
-            ("msgPriority", m.msg_priority),
-        ] {
+    for (i, fields) in messages.enumerate() {
+        for (name, n) in fields {
             boundary::safe_int(k, || format!("messages[{i}].{name}"), n)?;
         }
     }
-    if let Some(n) = p.next_before_seq {
-        boundary::safe_int(k, || "nextBeforeSeq".into(), n)?;
+    if let Some((name, n)) = last {
+        boundary::safe_int(k, || name.into(), n)?;
     }
     Ok(())
 }
 
+fn check_group_page(p: &GroupHistoryPage) -> Result<()> {
+    check_page(
+        p.messages.iter().map(|m| {
+            [
+                ("msgSeq", m.msg_seq),
+                ("msgRandom", m.msg_random),
+                ("msgTimeStamp", m.msg_time_stamp),
+                ("isPlaceMsg", m.is_place_msg),
+                ("msgPriority", m.msg_priority),
+            ]
+        }),
+        p.next_before_seq.map(|n| ("nextBeforeSeq", n)),
+    )
+}
+
 fn check_c2c_page(p: &C2CHistoryPage) -> Result<()> {
-    let k = ErrorKind::Protocol;
-    for (i, m) in p.messages.iter().enumerate() {
-        for (name, n) in [
-            ("msgSeq", m.msg_seq),
-            ("msgRandom", m.msg_random),
-            ("msgTimeStamp", m.msg_time_stamp),
-            ("msgFlagBits", m.msg_flag_bits),
-        ] {
-            boundary::safe_int(k, || format!("messages[{i}].{name}"), n)?;
-        }
-    }
-    if let Some(n) = p.last_msg_time {
-        boundary::safe_int(k, || "lastMsgTime".into(), n)?;
-    }
-    Ok(())
+    check_page(
+        p.messages.iter().map(|m| {
+            [
+                ("msgSeq", m.msg_seq),
+                ("msgRandom", m.msg_random),
+                ("msgTimeStamp", m.msg_time_stamp),
+                ("msgFlagBits", m.msg_flag_bits),
+            ]
+        }),
+        p.last_msg_time.map(|n| ("lastMsgTime", n)),
+    )
 }
 
 #[wasm_bindgen(js_name = RecallClient, skip_typescript)]
