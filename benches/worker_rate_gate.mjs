@@ -17,7 +17,7 @@ const summary = (ms) => {
   return { mean: +(s.reduce((a, b) => a + b, 0) / s.length).toFixed(3), p50: +pct(s, 50).toFixed(3), p99: +pct(s, 99).toFixed(3), n: s.length };
 };
 
-const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT,
+const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT, devtools: false,
   emulatorArgs: ['--seed-group', `wgate-lat:Public:${PER_ROUND * ROUNDS * 2 + 10}`,
     '--seed-group', 'wrate-a:Public:4000', '--seed-group', 'wrate-b:Public:4000', '--seed-group', 'wrate-job:Public:4000'] });
 let baseline;
@@ -41,6 +41,8 @@ try {
   const rate = (api.requests - 1) / ((api.last_arrival_ms - api.first_arrival_ms) / 1000);
   console.log(JSON.stringify({
     bench: 'worker_rate_gate',
+    // wrangler without its DevTools proxy (as deployed; see tests/js/workerd-harness.mjs).
+    wranglerDevtools: false,
     perRequestMs: { withGate, withoutGate: without },
     addedLatencyMs: { mean: +(withGate.mean - without.mean).toFixed(3), p50: +(withGate.p50 - without.p50).toFixed(3) },
     threeClients: { requests: api.requests, requestsPerSecond: +rate.toFixed(1), fractionOfLimit: +(rate / LIMIT).toFixed(3), rateLimited60007: api.rate_limited, maxArrivalsInAny1s: api.max_arrivals_in_any_1s },

@@ -46,7 +46,7 @@ async function round(url, ms) {
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-const stack = await startStack({ withCallbacks: false });
+const stack = await startStack({ withCallbacks: false, devtools: false });
 let baseline;
 try {
   baseline = await startBaseline(stack);
@@ -77,6 +77,7 @@ try {
   const ratio = (a, b) => +(out[a].requestsPerSecond / out[b].requestsPerSecond).toFixed(3);
   const result = {
     bench: 'worker_webhook',
+    wranglerDevtools: false,
     concurrency: CONCURRENCY,
     ...out,
     ratios: {

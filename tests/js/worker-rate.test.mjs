@@ -11,8 +11,10 @@ const LIMIT = 200;
  * first lease and the last answers weigh little in the aggregate). */
 const N = 8000;
 
-test('Worker rate budget: two API callers and a job together stay under the limit and reach 85% of it (the issue asks 90%)', { timeout: 180_000 }, async (t) => {
-  const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT,
+test('Worker rate budget: two API callers and a job together stay under the limit and reach 90% of it', { timeout: 180_000 }, async (t) => {
+  // Without wrangler's DevTools proxy, as deployed: it forwards the inspector events of every
+  // outbound fetch to Node and takes ~1.2 of this host's 2 cores at this rate (startWrangler).
+  const stack = await startStack({ withCallbacks: false, rateLimit: LIMIT, devtools: false,
     emulatorArgs: ['--seed-group', `wrate-a:Public:${N}`, '--seed-group', `wrate-b:Public:${N}`, '--seed-group', `wrate-job:Public:${N}`] });
   try {
     const { a, b, j, api, budget } = await measureThreeClients(stack, { perCaller: N, perJob: N });
@@ -38,13 +40,10 @@ test('Worker rate budget: two API callers and a job together stay under the limi
     // Every request took a granted time that was not given back (none went around the budget).
     assert.ok(budget, 'the RateBudget logged its counters');
     assert.ok(budget.granted - budget.returned >= api.requests, `permits kept ${budget.granted - budget.returned} >= requests ${api.requests}`);
-    // Issue 9 asks for 90% together. Measured on the quiet 2-core host (the budget counts each
-    // request where it arrived; gates give back what they hold when their client is done):
-    // 0.917-0.936 in 6 runs (0.931 and 0.901 in two clean-clone test-alls), zero 60007 every time, at most
-    // 196-200 in any second; before the gates gave back on close, 0.879 once in 11 runs. A timed
-    // assertion at 0.9 has too little room for CI yet, so this asserts the floor that holds; the
-    // diagnostic records the figure (the issue stays open until 0.9 holds with room to spare).
-    assert.ok(rate >= 0.85 * LIMIT, `together at least 85% of the limit: ${rate.toFixed(1)}/s`);
+    // Issue 9 asks for 90% together. The budget's window (1000 ms + 20 late + 15 jitter) caps
+    // it at 0.966; measured on the 2-core host: 0.960-0.961 (with wrangler's DevTools proxy
+    // on, which starves the Worker of CPU: 0.88-0.93), zero 60007, at most 200 in any second.
+    assert.ok(rate >= 0.9 * LIMIT, `together at least 90% of the limit: ${rate.toFixed(1)}/s`);
   } finally {
     await stack.stop();
   }

@@ -65,9 +65,11 @@ function envFile(dir, vars) {
 /**
  * Start the emulator (with `emulatorArgs`) and the Worker. `vars` override the defaults;
  * `persistTo` keeps Durable Object storage between runs (restarts); `logLevel` is wrangler's
- * (default `info`; `log` adds the Worker's console.log lines to `log()`). Returns helpers.
+ * (default `info`; `log` adds the Worker's console.log lines to `log()`); `devtools: false`
+ * runs wrangler without its DevTools inspector proxy, for rate measurements (see
+ * startWrangler). Returns helpers.
  */
-export async function startStack({ emulatorArgs = [], vars = {}, persistTo, withCallbacks = true, rateLimit = 200, logLevel } = {}) {
+export async function startStack({ emulatorArgs = [], vars = {}, persistTo, withCallbacks = true, rateLimit = 200, logLevel, devtools = true } = {}) {
   installWorkerDeps();
   const dir = mkdtempSync(join(tmpdir(), 'chat-recall-worker-'));
   const persist = persistTo ?? join(dir, 'state');
@@ -80,7 +82,7 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
   const file = envFile(dir, allVars);
   let wr;
   const startWorker = async () => {
-    wr = await startWrangler(workerDir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, logLevel,
+    wr = await startWrangler(workerDir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, logLevel, devtools,
       args: ['--env-file', file, '--persist-to', persist] });
     forwarder?.setTarget(wr.baseUrl);
     return wr;
@@ -90,6 +92,7 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
     emu,
     dir,
     persist,
+    devtools,
     get baseUrl() { return wr.baseUrl; },
     /** wrangler's output so far (every run of it). */
     log: () => logs.join('') + wr.output(),
@@ -212,6 +215,6 @@ export async function budgetCounters(stack) {
 export async function startBaseline(stack) {
   const dir = join(workerDir, 'bench');
   const file = join(stack.dir, 'worker.env');
-  return startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000,
+  return startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, devtools: stack.devtools,
     args: ['--env-file', file, '--persist-to', join(stack.dir, 'baseline-state')] });
 }
