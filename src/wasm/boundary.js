@@ -132,22 +132,3 @@ function isDetached(b) {
     return true;
   }
 }
-
-// A genuine fetch Request passes its own `method` getter's brand check (a Proxy or an
-// object with Request.prototype as prototype does not, and would throw from the getters).
-const methodGetter =
-  typeof Request === 'function' ? Object.getOwnPropertyDescriptor(Request.prototype, 'method')?.get : undefined;
-
-/**
- * Whether `v` is a real fetch Request of this platform, whose getters will not throw.
- * @param {unknown} v
- */
-export function isRequest(v) {
-  try {
-    if (typeof Request !== 'function' || !(v instanceof Request)) return false;
-    if (methodGetter) methodGetter.call(v);
-    return true;
-  } catch {
-    return false;
-  }
-}

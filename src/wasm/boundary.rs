@@ -59,9 +59,6 @@ extern "C" {
     /// -1 unreadable (detached), -2 too long.
     #[wasm_bindgen(js_name = bytesOf)]
     fn bytes_of(v: &JsValue, max: u32) -> JsValue;
-    /// A genuine fetch Request (its getters will not throw).
-    #[wasm_bindgen(js_name = isRequest)]
-    pub fn is_request(v: &JsValue) -> bool;
 }
 
 /// What the helpers' negative codes mean.

@@ -16,6 +16,13 @@ use super::functions::{verify_callback, CallbackAuthOptions};
 use chat_recall_core::error::{RecallError, Result};
 use chat_recall_core::limits::MAX_CALLBACK_BODY_BYTES;
 
+#[wasm_bindgen(module = "/src/wasm/request.js")]
+extern "C" {
+    /// A genuine fetch Request (its getters will not throw).
+    #[wasm_bindgen(js_name = isRequest)]
+    fn is_request(v: &JsValue) -> bool;
+}
+
 /// `verifyCallbackRequest(request, { sdkAppId, token | allowUnsigned: true, now?, maxSkewSeconds? })`
 /// -> `Promise<CallbackEvent>`; never throws synchronously.
 #[wasm_bindgen(js_name = verifyCallbackRequest, skip_typescript)]
@@ -26,7 +33,7 @@ pub fn verify_callback_request(request: JsValue, options: JsValue) -> Promise {
 async fn verify(request: JsValue, options: JsValue) -> Result<JsValue> {
     // Options first: a missing token refuses before the body is touched.
     let auth = boundary::read::<CallbackAuthOptions>(&options, "options")?.check()?;
-    if !boundary::is_request(&request) {
+    if !is_request(&request) {
         return Err(RecallError::invalid_input(
             "request",
             format!(

@@ -61,6 +61,11 @@ test('chat-recall in workerd (wrangler dev --local): UserSig, webhooks, RecallCl
       return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
     };
 
+    await t.test('wrangler bundles the package without a warning (its glue once had a duplicate import key)', () => {
+      const warnings = wr.output().split('\n').filter((l) => /\[WARNING\]/.test(l));
+      assert.deepEqual(warnings, []);
+    });
+
     await t.test('the module-level initSync ran: the first request works without init()', () => {
       assert.equal(wr.first.status, 200, wr.first.body);
       const boot = JSON.parse(wr.first.body);
