@@ -9,8 +9,11 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { repo } from './install.mjs';
-import { startStack, assertNoSecrets, APP, ALICE, SECRETS } from './worker-stack.mjs';
+import { startStack, assertNoSecrets, installWorkerDeps, workerDir, APP, ALICE, SECRETS } from './worker-stack.mjs';
+import { startWrangler } from './workerd-harness.mjs';
 
 const SHORT = { EVENT_RETENTION_DAYS: '0.0001', AUDIT_RETENTION_DAYS: '0.0002', JOB_RETENTION_DAYS: '0.0001' };
 const EVENT_MS = 8640;
@@ -63,9 +66,9 @@ test('retention vars: one parser, bad values named', async () => {
 test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, bad values', { timeout: 240_000 }, async (t) => {
   const stack = await startStack({
     withCallbacks: false,
-    // 20 requests/s: a 3,000-message job runs ~15 s, longer than the jobs' retention.
+    // 20 requests/s: a 5,000-message job runs ~25 s, longer than the jobs' retention.
     rateLimit: 20,
-    emulatorArgs: ['--seed-group', 'wret-a:Public:100', '--seed-group', 'wret-long:Public:3000'],
+    emulatorArgs: ['--seed-group', 'wret-a:Public:100', '--seed-group', 'wret-long:Public:5000'],
     vars: SHORT,
   });
   const events = async () => {
@@ -99,11 +102,11 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
       const auditAt = Date.now();
       const entryOf = (list) => list.find((e) => e.action === 'recall.group' && e.reason === 'retention');
       assert.ok(entryOf(await audit()));
-      await sleep(4000);
+      await sleep(5000);
       assert.equal((await send(stack, delivery('wret-new'))).status, 200);
       assert.deepEqual((await keys()).sort(), ['wret-new', 'wret-old']);
 
-      // The old event goes after ~8.6 s; the newer one (4 s younger) and the audit entry
+      // The old event goes after ~8.6 s; the newer one (5 s younger) and the audit entry
       // (17.3 s) are still there at that moment.
       const left = await waitFor('the old event to be pruned', async () => { const k = await keys(); return !k.includes('wret-old') && k; });
       assert.deepEqual(left, ['wret-new']);
@@ -122,7 +125,7 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
     });
 
     await t.test('an ended job is forgotten after JOB_RETENTION_DAYS (404, gone from the index); a running one is kept', async () => {
-      const long = await startJob('wret-long', range(1, 3000));
+      const long = await startJob('wret-long', range(1, 5000));
       const short = await startJob('wret-a', range(2, 11));
       const ended = await jobEnded(short);
       assert.equal(ended.status, 'done');
@@ -142,7 +145,8 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
       const running = await getJob(long);
       assert.equal(running.status, 200, running.text);
       assert.equal(running.json.status, 'running', 'still running past the jobs\' retention');
-      assert.ok(running.json.progress.done < 3000);
+      assert.ok(running.json.progress.done < 5000);
+      assert.ok(Date.now() - running.json.startedAt > EVENT_MS, 'started longer ago than the retention');
       assert.ok((await jobIds()).includes(long));
       assert.equal((await stack.call('DELETE', `/api/jobs/${long}`, { token: ALICE })).status, 200);
       const cancelled = await jobEnded(long);
@@ -214,5 +218,138 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
     });
   } finally {
     await stack.stop();
+  }
+});
+
+// The EventLog class itself, in real workerd, with rows no HTTP route could write in a test's
+// time: a small Worker (written here, to a temporary folder) binds subclasses of it that can
+// seed rows directly and record what each alarm run deleted. `LegacyEventLog` lays out the
+// storage as the Worker before retention left it (events.dedup, jobs without ended_at)
+// before the EventLog's constructor runs its migration.
+const FIXTURE = (src) => `
+import { EventLog } from ${JSON.stringify(join(src, 'event-log.js'))};
+export { RecallJob } from ${JSON.stringify(join(src, 'recall-job.js'))};
+
+export class TestEventLog extends EventLog {
+  async alarm() {
+    const before = this.sql.exec('SELECT COUNT(*) AS n FROM events').one().n;
+    await super.alarm();
+    const after = this.sql.exec('SELECT COUNT(*) AS n FROM events').one().n;
+    this.sql.exec('CREATE TABLE IF NOT EXISTS test_runs (run INTEGER PRIMARY KEY AUTOINCREMENT, deleted INTEGER NOT NULL)');
+    this.sql.exec('INSERT INTO test_runs (deleted) VALUES (?)', before - after);
+  }
+  /** n events written at time at, in one statement, bypassing the write path (no alarm is armed). */
+  seed(n, at) {
+    this.sql.exec("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) INSERT INTO events (at, type, data) SELECT ?, 'job', '{}' FROM c", n, at);
+  }
+  async state() {
+    const count = (t) => this.sql.exec('SELECT COUNT(*) AS n FROM ' + t).one().n;
+    const runs = this.sql.exec("SELECT name FROM sqlite_master WHERE name = 'test_runs'").toArray().length
+      ? this.sql.exec('SELECT deleted FROM test_runs ORDER BY run').toArray().map((r) => r.deleted) : [];
+    return { events: count('events'), deliveries: count('deliveries'), runs, alarm: await this.ctx.storage.getAlarm(),
+      version: this.sql.exec('SELECT v FROM schema_version').one().v,
+      jobs: this.sql.exec('SELECT id, ended_at FROM jobs ORDER BY id').toArray() };
+  }
+}
+
+export class LegacyEventLog extends TestEventLog {
+  constructor(ctx, env) {
+    const sql = ctx.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'events'").toArray().length === 0) {
+      const at = Date.now() - 60_000;
+      sql.exec('CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, dedup TEXT UNIQUE, data TEXT NOT NULL)');
+      sql.exec('CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, reason TEXT, summary TEXT NOT NULL)');
+      sql.exec('CREATE TABLE jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data TEXT NOT NULL)');
+      for (const k of ['legacy-1', 'legacy-2']) sql.exec("INSERT INTO events (at, type, dedup, data) VALUES (?, 'callback', ?, '{}')", at, k);
+      sql.exec("INSERT INTO events (at, type, data) VALUES (?, 'job', '{}')", at);
+      sql.exec("INSERT INTO jobs VALUES ('job-done', ?, ?, json_object('status', 'done'))", at, at);
+      sql.exec("INSERT INTO jobs VALUES ('job-running', ?, ?, json_object('status', 'running'))", at, at);
+    }
+    super(ctx, env);
+  }
+}
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') return new Response('ok');
+    const ns = url.searchParams.get('legacy') ? env.LEGACY : env.LOG;
+    const log = ns.get(ns.idFromName('x'));
+    const op = url.pathname.slice(1);
+    let out;
+    if (op === 'seed') out = await log.seed(Number(url.searchParams.get('n')), Date.now() - Number(url.searchParams.get('ageMs')));
+    else if (op === 'append') out = await log.append('job', { probe: true });
+    else if (op === 'callback') out = await log.recordCallback(url.searchParams.get('key'), { command: 'x' });
+    else out = await log.state();
+    return Response.json(out ?? null);
+  },
+};
+`;
+
+const FIXTURE_TOML = `name = "chat-recall-retention-fixture"
+main = "index.js"
+compatibility_date = "2025-01-01"
+[vars]
+SDK_APP_ID = "${APP}"
+EVENT_RETENTION_DAYS = "0.0001"
+AUDIT_RETENTION_DAYS = "0.0001"
+JOB_RETENTION_DAYS = "0.0001"
+[[durable_objects.bindings]]
+name = "LOG"
+class_name = "TestEventLog"
+[[durable_objects.bindings]]
+name = "LEGACY"
+class_name = "LegacyEventLog"
+[[durable_objects.bindings]]
+name = "RECALL_JOB"
+class_name = "RecallJob"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["TestEventLog", "LegacyEventLog", "RecallJob"]
+`;
+
+test('EventLog pruning in bounded runs, and the migration of pre-retention storage', { timeout: 120_000 }, async (t) => {
+  installWorkerDeps();
+  const dir = mkdtempSync(join(tmpdir(), 'chat-recall-retention-'));
+  writeFileSync(join(dir, 'index.js'), FIXTURE(join(workerDir, 'src')));
+  writeFileSync(join(dir, 'wrangler.toml'), FIXTURE_TOML);
+  const wr = await startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, args: ['--persist-to', join(dir, 'state')] });
+  const get = async (path) => {
+    const r = await fetch(`${wr.baseUrl}${path}`, { signal: AbortSignal.timeout(60_000) });
+    assert.equal(r.status, 200, await r.clone().text());
+    return r.json();
+  };
+  try {
+    await t.test('60,000 expired rows go in runs of at most 50,000; then the alarm waits for the next expiry, and none when empty', async () => {
+      await get('/seed?n=60000&ageMs=86400000');
+      assert.equal((await get('/state')).alarm, null, 'seeding bypasses the write path');
+      const appendedAt = Date.now();
+      await get('/append');
+      const s = await waitFor('the expired rows to go', async () => { const x = await get('/state'); return x.events === 1 && x; });
+      assert.deepEqual(s.runs, [50_000, 10_000], 'the second run came at once for the rest');
+      // Next: the appended row's expiry (8.64 s after it was written).
+      assert.ok(s.alarm >= appendedAt + EVENT_MS && s.alarm <= Date.now() + EVENT_MS, `alarm at ${s.alarm - appendedAt} ms after the append`);
+      const empty = await waitFor('the last row to go', async () => { const x = await get('/state'); return x.events === 0 && x; });
+      assert.equal(empty.alarm, null, 'nothing left: no alarm');
+      assert.deepEqual(empty.runs, [50_000, 10_000, 1]);
+    });
+
+    await t.test('pre-retention storage: delivery keys copied once and honoured after their events go; ended jobs get their end time', async () => {
+      const s = await get('/state?legacy=1');
+      assert.equal(s.version, 2);
+      assert.equal(s.deliveries, 2, 'the two legacy delivery keys');
+      assert.deepEqual(s.jobs.map((j) => [j.id, j.ended_at === null]), [['job-done', false], ['job-running', true]]);
+      assert.deepEqual(await get('/callback?legacy=1&key=legacy-1'), { id: 1, duplicate: true });
+      // A write arms the alarm; the 60 s old events go, their keys (kept 10 min) stay.
+      const fresh = await get('/callback?legacy=1&key=fresh');
+      assert.equal(fresh.duplicate, false);
+      const after = await waitFor('the legacy rows to be pruned', async () => { const x = await get('/state?legacy=1'); return x.events === 1 && x; });
+      assert.equal(after.deliveries, 3);
+      assert.deepEqual(after.jobs.map((j) => j.id), ['job-running'], 'the ended job\'s row went, the running one stays');
+      assert.deepEqual(await get('/callback?legacy=1&key=legacy-2'), { id: 2, duplicate: true });
+      assert.equal((await get('/state?legacy=1')).events, 1, 'nothing recorded again');
+    });
+  } finally {
+    await wr.stop();
   }
 });
