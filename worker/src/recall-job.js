@@ -40,6 +40,8 @@ const TERMINAL = new Set(['done', 'cancelled', 'failed']);
 
 /** With a bad JOB_RETENTION_DAYS an ended job looks again this much later (deleting nothing). */
 const BAD_CONFIG_RETRY_MS = 3_600_000;
+/** The forget alarm is never set sooner than this after now. */
+const FORGET_MIN_GAP_MS = 1000;
 
 /**
  * The outcome of one target: `recalled`; `failed` (the service answered with `code`);
@@ -193,11 +195,14 @@ export class RecallJob extends DurableObject {
     return null;
   }
 
-  /** After the job ended: the alarm that forgets it JOB_RETENTION_DAYS after `finishedAt`. */
-  async armForget(meta) {
-    const keep = this.jobRetention();
+  /**
+   * After the job ended: the alarm that forgets it JOB_RETENTION_DAYS after `finishedAt`
+   * (at least FORGET_MIN_GAP_MS from now: a caller that is still answering about the job,
+   * such as `cancel`, finds it there).
+   */
+  async armForget(meta, keep = this.jobRetention()) {
     if (keep === null) await this.ctx.storage.setAlarm(Date.now() + BAD_CONFIG_RETRY_MS);
-    else if (Number.isFinite(keep)) await this.ctx.storage.setAlarm((meta.finishedAt ?? Date.now()) + keep);
+    else if (Number.isFinite(keep)) await this.ctx.storage.setAlarm(Math.max((meta.finishedAt ?? Date.now()) + keep, Date.now() + FORGET_MIN_GAP_MS));
   }
 
   /**
@@ -213,7 +218,7 @@ export class RecallJob extends DurableObject {
     const keep = this.jobRetention();
     const due = keep === null ? Infinity : (meta.finishedAt ?? 0) + keep;
     if (Date.now() < due) {
-      await this.armForget(meta);
+      await this.armForget(meta, keep);
       return false;
     }
     await this.ctx.storage.deleteAlarm();
@@ -412,13 +417,17 @@ export class RecallJob extends DurableObject {
     meta.finishedAt = Date.now();
     this.saveMeta(meta);
     await this.ctx.storage.deleteAlarm();
-    await this.armForget(meta);
-    await this.publish(meta, true);
-    const p = this.progress();
-    await eventLog(this.env).recordAudit({
-      actor: meta.actor, action: `job.${status}`, reason: meta.reason,
-      summary: { jobId: meta.id, kind: meta.kind, total: p.total, recalled: p.recalled, failed: p.failed, notSent: p.notSent, unknown: p.unknown },
-    });
+    try {
+      await this.publish(meta, true);
+      const p = this.progress();
+      await eventLog(this.env).recordAudit({
+        actor: meta.actor, action: `job.${status}`, reason: meta.reason,
+        summary: { jobId: meta.id, kind: meta.kind, total: p.total, recalled: p.recalled, failed: p.failed, notSent: p.notSent, unknown: p.unknown },
+      });
+    } finally {
+      // Last, so that even a retention of moments leaves the job until it has been reported.
+      await this.armForget(meta);
+    }
   }
 
   /** A progress event to the EventLog (throttled unless `force`) and the job index. */
