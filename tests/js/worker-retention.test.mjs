@@ -170,6 +170,7 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
       assert.equal((await send(stack, delivery('wret-kept'))).status, 200);
       const job = await startJob('wret-a', range(22, 31));
       const ended = await jobEnded(job);
+      const jobsBefore = (await jobIds()).length;
       // The alarms for these rows are set; they fire under the bad values.
       await stack.restartWorker({ vars: { EVENT_RETENTION_DAYS: 'abc', AUDIT_RETENTION_DAYS: '-1' } });
       const cb = await send(stack, delivery('wret-refused'));
@@ -179,8 +180,16 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
       const read = await stack.call('GET', '/api/events', { token: ALICE });
       assert.equal(read.status, 500);
       assert.match(read.json.error.info, /^EVENT_RETENTION_DAYS: /);
+      // Admin actions are refused before anything is sent or created.
+      const sentBefore = (await stack.emu.stats()).apis['group_open_http_svc/group_msg_recall'].requests;
       const recall = await stack.call('POST', '/api/recall/group', { token: ALICE, body: { groupId: 'wret-a', msgSeqs: [40] } });
       assert.equal(recall.status, 500);
+      assert.match(recall.json.error.info, /^EVENT_RETENTION_DAYS: /);
+      const refusedJob = await stack.call('POST', '/api/jobs', { token: ALICE, body: { kind: 'recallGroup', groupId: 'wret-a', msgSeqs: [41, 42] } });
+      assert.equal(refusedJob.status, 500);
+      assert.match(refusedJob.json.error.info, /^EVENT_RETENTION_DAYS: /);
+      await sleep(1000);
+      assert.equal((await stack.emu.stats()).apis['group_open_http_svc/group_msg_recall'].requests, sentBefore, 'nothing was sent');
       // Past both rows' expiry, the Durable Objects met the bad values and kept everything.
       await waitFor('the EventLog and the RecallJob to meet the bad values', () => {
         const log = stack.log();
@@ -196,6 +205,7 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
       assert.ok((await keys()).includes('wret-kept'));
       assert.ok(!(await keys()).includes('wret-refused'));
       assert.ok((await jobIds()).includes(job));
+      assert.equal((await jobIds()).length, jobsBefore, 'the refused job was not created');
       assert.equal((await stack.call('GET', `/api/jobs/${job}`, { token: ALICE })).json.results.length, 10);
     });
 

@@ -136,8 +136,13 @@ export async function closeClient(client) {
   await gates.get(client)?.close();
 }
 
-/** Run `f(client)` with a fresh client for this request, closed afterwards. */
+/**
+ * Run `f(client)` with a fresh client for this request, closed afterwards. A bad retention
+ * var refuses the request first (500 naming it): an admin action is audited afterwards, and
+ * that must not fail once the action has been sent.
+ */
 export async function withClient(env, f) {
+  retentions(env);
   const client = recallClient(env);
   try {
     return await f(client);

@@ -96,6 +96,9 @@ export class RecallJob extends DurableObject {
   async start(id, spec) {
     const existing = this.meta();
     if (existing) return this.summary(existing);
+    // A bad retention var: nothing is created, and the request's next step (its audit entry,
+    // through config.js `eventLog`) answers 500 naming the var.
+    if (!readRetentions(this.env).ok) return { id, status: 'refused' };
     const meta = {
       id, kind: spec.kind, actor: spec.actor, status: 'queued', createdAt: Date.now(),
       total: spec.targets.length, slices: 0, inDoubt: 0, confirmedFromHistory: 0,
@@ -159,7 +162,8 @@ export class RecallJob extends DurableObject {
   async cancel(actor) {
     const meta = this.meta();
     if (!meta) return null;
-    if (!TERMINAL.has(meta.status)) {
+    // As in `start`: with a bad retention var the request answers 500 and changes nothing.
+    if (!TERMINAL.has(meta.status) && readRetentions(this.env).ok) {
       this.cancelRequested = true;
       meta.cancelRequested = true;
       meta.cancelledBy = actor;
