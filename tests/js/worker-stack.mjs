@@ -96,9 +96,15 @@ export async function startStack({ emulatorArgs = [], vars = {}, persistTo, with
     get baseUrl() { return wr.baseUrl; },
     /** wrangler's output so far (every run of it). */
     log: () => logs.join('') + wr.output(),
-    async restartWorker() {
+    /** Stop and start the Worker (same persist folder); `vars` change some for the new run. */
+    async restartWorker({ vars: changed } = {}) {
       logs.push(wr.output());
       await wr.stop();
+      if (changed) {
+        Object.assign(allVars, changed);
+        for (const [k, v] of Object.entries(allVars)) if (v === undefined) delete allVars[k];
+        envFile(dir, allVars);
+      }
       await startWorker();
     },
     /** SIGKILL the Worker (wrangler and workerd) without a chance to clean up. */

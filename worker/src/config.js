@@ -12,8 +12,74 @@ export function appId(env) {
   return n;
 }
 
+/**
+ * The EventLog of this app, for a request of the Worker: a bad retention var refuses the
+ * request (500 naming the var) before anything reaches the log, so a typo shows at once.
+ */
 export function eventLog(env, sdkAppId = appId(env)) {
+  retentions(env);
+  return eventLogStub(env, sdkAppId);
+}
+
+/**
+ * The EventLog without the request-time check, for the Durable Objects: they apply the
+ * retention themselves and, on a bad value, keep everything (see `readRetentions`).
+ */
+export function eventLogStub(env, sdkAppId = appId(env)) {
   return env.EVENT_LOG.get(env.EVENT_LOG.idFromName(String(sdkAppId)));
+}
+
+const DAY_MS = 86_400_000;
+/** A century: anything longer is a typo, not a policy. */
+const MAX_RETENTION_DAYS = 36_500;
+
+/** The retention vars and their defaults in days. */
+export const RETENTION_DEFAULT_DAYS = Object.freeze({ EVENT_RETENTION_DAYS: 30, AUDIT_RETENTION_DAYS: 365, JOB_RETENTION_DAYS: 30 });
+
+/**
+ * One retention var in milliseconds: a decimal number of days > 0 (fractions allowed),
+ * `0` for keep forever (Infinity), unset or empty for the default. Anything else is a
+ * configuration error: an HttpError 500 whose info names the var (never its value).
+ */
+export function retentionMs(env, name) {
+  const raw = env[name];
+  if (raw === undefined || raw === null || raw === '') return RETENTION_DEFAULT_DAYS[name] * DAY_MS;
+  const text = String(raw).trim();
+  const bad = (why) => new HttpError(500, 'server', `${name}: ${why} (a decimal number of days > 0, at most ${MAX_RETENTION_DAYS}, or 0 to keep forever)`);
+  // Plain decimals only: no sign, exponent, hex, NaN or Infinity (Number() would take some).
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) throw bad(text.startsWith('-') ? 'must not be negative' : 'is not a decimal number of days');
+  const days = Number(text);
+  if (!Number.isFinite(days)) throw bad('is not a decimal number of days');
+  if (days > MAX_RETENTION_DAYS) throw bad(`is more than ${MAX_RETENTION_DAYS} days`);
+  if (days === 0) return Infinity;
+  // At least 1 ms: a positive retention never means "delete at once".
+  return Math.max(1, Math.ceil(days * DAY_MS));
+}
+
+/** All three retentions (ms, Infinity = keep forever); throws the first bad one's HttpError. */
+export function retentions(env) {
+  return {
+    events: retentionMs(env, 'EVENT_RETENTION_DAYS'),
+    audit: retentionMs(env, 'AUDIT_RETENTION_DAYS'),
+    jobs: retentionMs(env, 'JOB_RETENTION_DAYS'),
+  };
+}
+
+/**
+ * The retentions for a Durable Object, which must never delete on a bad value: `{ ok: true,
+ * events, audit, jobs }`, or `{ ok: false, errors: [info naming each bad var] }`.
+ */
+export function readRetentions(env) {
+  const out = { ok: true };
+  const errors = [];
+  for (const [key, name] of [['events', 'EVENT_RETENTION_DAYS'], ['audit', 'AUDIT_RETENTION_DAYS'], ['jobs', 'JOB_RETENTION_DAYS']]) {
+    try {
+      out[key] = retentionMs(env, name);
+    } catch (e) {
+      errors.push(e?.info ?? `${name}: invalid`);
+    }
+  }
+  return errors.length === 0 ? out : { ok: false, errors };
 }
 
 /** The service's limit per API per SdkAppID, calls per second. */
@@ -70,8 +136,13 @@ export async function closeClient(client) {
   await gates.get(client)?.close();
 }
 
-/** Run `f(client)` with a fresh client for this request, closed afterwards. */
+/**
+ * Run `f(client)` with a fresh client for this request, closed afterwards. A bad retention
+ * var refuses the request first (500 naming it): an admin action is audited afterwards, and
+ * that must not fail once the action has been sent.
+ */
 export async function withClient(env, f) {
+  retentions(env);
   const client = recallClient(env);
   try {
     return await f(client);

@@ -7,8 +7,12 @@
 // re-sends a settled batch. A batch left in flight by a restart is in doubt: for a group
 // recall the group's history says which of its messages are recalled already (those are
 // settled without sending again); the rest are sent. Every target ends with one outcome.
+//
+// Retention: JOB_RETENTION_DAYS after a job ended, its alarm deletes all its storage; the
+// job is then forgotten (`describe` and `cancel` answer null, as for an id never started).
+// A running job is never deleted, and a bad retention value deletes nothing.
 import { DurableObject } from 'cloudflare:workers';
-import { closeClient, eventLog, recallClient } from './config.js';
+import { closeClient, eventLogStub as eventLog, readRetentions, recallClient } from './config.js';
 
 export const JOB_LIMITS = { maxMessages: 200_000, maxGroups: 1_000 };
 
@@ -33,6 +37,11 @@ const IN_FLIGHT = 1;
 const SETTLED = 2;
 
 const TERMINAL = new Set(['done', 'cancelled', 'failed']);
+
+/** With a bad JOB_RETENTION_DAYS an ended job looks again this much later (deleting nothing). */
+const BAD_CONFIG_RETRY_MS = 3_600_000;
+/** The forget alarm is never set sooner than this after now. */
+const FORGET_MIN_GAP_MS = 1000;
 
 /**
  * The outcome of one target: `recalled`; `failed` (the service answered with `code`);
@@ -87,6 +96,9 @@ export class RecallJob extends DurableObject {
   async start(id, spec) {
     const existing = this.meta();
     if (existing) return this.summary(existing);
+    // A bad retention var: nothing is created, and the request's next step (its audit entry,
+    // through config.js `eventLog`) answers 500 naming the var.
+    if (!readRetentions(this.env).ok) return { id, status: 'refused' };
     const meta = {
       id, kind: spec.kind, actor: spec.actor, status: 'queued', createdAt: Date.now(),
       total: spec.targets.length, slices: 0, inDoubt: 0, confirmedFromHistory: 0,
@@ -130,9 +142,11 @@ export class RecallJob extends DurableObject {
 
   /** `GET /api/jobs/:id`: progress, and one outcome per target once the job has ended. */
   async describe(withResults) {
+    if (!this.meta()) return null;
+    await this.ensureScheduled(this.meta());
+    // Read again after the await: the job may have been forgotten meanwhile.
     const meta = this.meta();
     if (!meta) return null;
-    await this.ensureScheduled(meta);
     const out = this.summary(meta);
     if (withResults && TERMINAL.has(meta.status)) {
       const key = meta.kind === 'recallGroup' ? 'msgSeq' : 'groupId';
@@ -148,7 +162,8 @@ export class RecallJob extends DurableObject {
   async cancel(actor) {
     const meta = this.meta();
     if (!meta) return null;
-    if (!TERMINAL.has(meta.status)) {
+    // As in `start`: with a bad retention var the request answers 500 and changes nothing.
+    if (!TERMINAL.has(meta.status) && readRetentions(this.env).ok) {
       this.cancelRequested = true;
       meta.cancelRequested = true;
       meta.cancelledBy = actor;
@@ -164,13 +179,65 @@ export class RecallJob extends DurableObject {
    * for a job that has not ended and is not running here.
    */
   async ensureScheduled(meta) {
-    if (TERMINAL.has(meta.status) || this.running) return;
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+    if (this.running) return;
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    // An ended job: its forget alarm (a job that ended while the retention was 0 gets one
+    // once a retention is set).
+    if (TERMINAL.has(meta.status)) await this.armForget(meta);
+    else await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * JOB_RETENTION_DAYS in ms (Infinity = forever), or null when any retention var is bad:
+   * then nothing is deleted (a typo must not wipe data) and the error is logged, naming the
+   * var (never its value).
+   */
+  jobRetention() {
+    const r = readRetentions(this.env);
+    if (r.ok) return r.jobs;
+    for (const info of r.errors) console.error(`[recall-job] retention off, nothing is deleted: ${info}`);
+    return null;
+  }
+
+  /**
+   * After the job ended: the alarm that forgets it JOB_RETENTION_DAYS after `finishedAt`
+   * (at least FORGET_MIN_GAP_MS from now: a caller that is still answering about the job,
+   * such as `cancel`, finds it there).
+   */
+  async armForget(meta, keep = this.jobRetention()) {
+    if (keep === null) await this.ctx.storage.setAlarm(Date.now() + BAD_CONFIG_RETRY_MS);
+    else if (Number.isFinite(keep)) await this.ctx.storage.setAlarm(Math.max((meta.finishedAt ?? Date.now()) + keep, Date.now() + FORGET_MIN_GAP_MS));
+  }
+
+  /**
+   * Delete the whole job (targets, outcomes, counters) once JOB_RETENTION_DAYS have passed
+   * since it ended; otherwise (re-)arm the alarm for then. Never a job that has not ended.
+   * Also called by the EventLog when it prunes the job's index row. Returns whether the job
+   * is gone.
+   */
+  async forgetIfDue() {
+    const meta = this.meta();
+    if (!meta) return true;
+    if (!TERMINAL.has(meta.status) || this.running) return false;
+    const keep = this.jobRetention();
+    const due = keep === null ? Infinity : (meta.finishedAt ?? 0) + keep;
+    if (Date.now() < due) {
+      await this.armForget(meta, keep);
+      return false;
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.created = false;
+    return true;
   }
 
   async alarm() {
     const meta = this.meta();
-    if (!meta || TERMINAL.has(meta.status) || this.running) return;
+    if (!meta || this.running) return;
+    if (TERMINAL.has(meta.status)) {
+      await this.forgetIfDue();
+      return;
+    }
     this.running = true;
     try {
       // One client for this alarm run (see config.js: nothing is shared across requests).
@@ -354,12 +421,17 @@ export class RecallJob extends DurableObject {
     meta.finishedAt = Date.now();
     this.saveMeta(meta);
     await this.ctx.storage.deleteAlarm();
-    await this.publish(meta, true);
-    const p = this.progress();
-    await eventLog(this.env).recordAudit({
-      actor: meta.actor, action: `job.${status}`, reason: meta.reason,
-      summary: { jobId: meta.id, kind: meta.kind, total: p.total, recalled: p.recalled, failed: p.failed, notSent: p.notSent, unknown: p.unknown },
-    });
+    try {
+      await this.publish(meta, true);
+      const p = this.progress();
+      await eventLog(this.env).recordAudit({
+        actor: meta.actor, action: `job.${status}`, reason: meta.reason,
+        summary: { jobId: meta.id, kind: meta.kind, total: p.total, recalled: p.recalled, failed: p.failed, notSent: p.notSent, unknown: p.unknown },
+      });
+    } finally {
+      // Last, so that even a retention of moments leaves the job until it has been reported.
+      await this.armForget(meta);
+    }
   }
 
   /** A progress event to the EventLog (throttled unless `force`) and the job index. */
