@@ -198,8 +198,10 @@ test('Worker retention in real workerd: pruning, dedup, jobs, restart, forever, 
           && /\[recall-job\] retention off, nothing is deleted: EVENT_RETENTION_DAYS: /.test(log);
       });
       assert.ok(Date.now() - ended.finishedAt > EVENT_MS);
-      const kept = await getJob(job);
-      assert.equal(kept.status, 200, 'the RecallJob kept its storage');
+      // Reads are refused too (every admin request checks the configuration first).
+      const read2 = await getJob(job);
+      assert.equal(read2.status, 500);
+      assert.match(read2.json.error.info, /^EVENT_RETENTION_DAYS: /);
       // Back to good values that keep everything: the rows are all there.
       await stack.restartWorker({ vars: { EVENT_RETENTION_DAYS: '0', AUDIT_RETENTION_DAYS: '0', JOB_RETENTION_DAYS: '0' } });
       assert.ok((await keys()).includes('wret-kept'));
@@ -336,12 +338,13 @@ test('EventLog pruning in bounded runs, and the migration of pre-retention stora
       const appendedAt = Date.now();
       await get('/append');
       const s = await waitFor('the expired rows to go', async () => { const x = await get('/state'); return x.events === 1 && x; });
-      assert.deepEqual(s.runs, [50_000, 10_000], 'the second run came at once for the rest');
+      assert.deepEqual(s.runs.filter((n) => n > 0), [50_000, 10_000], 'the second run came at once for the rest');
       // Next: the appended row's expiry (8.64 s after it was written).
       assert.ok(s.alarm >= appendedAt + EVENT_MS && s.alarm <= Date.now() + EVENT_MS, `alarm at ${s.alarm - appendedAt} ms after the append`);
       const empty = await waitFor('the last row to go', async () => { const x = await get('/state'); return x.events === 0 && x; });
       assert.equal(empty.alarm, null, 'nothing left: no alarm');
-      assert.deepEqual(empty.runs, [50_000, 10_000, 1]);
+      // A run that found nothing due (an alarm a millisecond early) re-arms and changes nothing.
+      assert.deepEqual(empty.runs.filter((n) => n > 0), [50_000, 10_000, 1]);
     });
 
     await t.test('pre-retention storage: delivery keys copied once and honoured after their events go; ended jobs get their end time', async () => {

@@ -1,7 +1,7 @@
 // The admin API for consoles: direct recalls, history, the event and audit logs, durable
 // jobs. Every route runs after `authenticate` (see index.js); `actor` is the token's label.
 import { HttpError, json, readJsonObject, str, invalid, queryInt, queryBool, queryStr, msgSeqString, typeName, methodNotAllowed, wellFormed, onlyFields } from './http.js';
-import { eventLog, withClient } from './config.js';
+import { eventLog, retentions, withClient } from './config.js';
 import { JOB_LIMITS } from './recall-job.js';
 
 /** Bodies of job requests may list many MsgSeqs: a larger, still fixed, cap. */
@@ -218,6 +218,9 @@ function streamSince(request, url) {
 
 /** Routes under /api/. Returns a Response or throws an HttpError / RecallError. */
 export async function handleAdmin(request, env, actor, url) {
+  // A bad retention var refuses every admin request first (500 naming it): nothing is read,
+  // sent or created under a configuration that cannot say how long it is kept.
+  retentions(env);
   const path = url.pathname;
   const m = request.method;
   const post = (f) => {

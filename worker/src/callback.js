@@ -2,7 +2,7 @@
 // RequestTime), written durably to the EventLog, and only then acknowledged.
 import { parseCallback, callbackAck } from 'chat-recall';
 import { HttpError, readBody, fieldOf, methodNotAllowed, MAX_BODY_BYTES } from './http.js';
-import { appId, eventLog } from './config.js';
+import { appId, eventLog, retentions } from './config.js';
 
 const ACK_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -37,6 +37,8 @@ export async function handleCallback(request, env) {
   // Secure by default: no token configured means no callback is trusted.
   if (auth === undefined) throw new HttpError(401, 'auth', 'Sign: CALLBACK_TOKEN is not configured (set ALLOW_UNSIGNED_CALLBACKS=true to accept unsigned callbacks)');
   const sdkAppId = appId(env);
+  // A bad retention var: 500 naming it, before the body is read (the service retries).
+  retentions(env);
   const body = await readBody(request, MAX_BODY_BYTES);
   const url = new URL(request.url);
   let record;

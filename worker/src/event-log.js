@@ -279,12 +279,13 @@ export class EventLog extends DurableObject {
     for (const t of PRUNED) {
       const keep = t.keepMs(r);
       if (!Number.isFinite(keep)) continue;
+      // A row is expired at exactly its retention: the alarm is set for that moment.
       const cutoff = now - keep;
       const chunk = t.table === 'jobs' ? FORGET_PER_RUN : PRUNE_CHUNK;
       while (budget > 0) {
         const n = Math.min(chunk, budget);
         const gone = this.sql.exec(`DELETE FROM ${t.table} WHERE ${t.key} IN
-          (SELECT ${t.key} FROM ${t.table} WHERE ${t.time} < ? ORDER BY ${t.time} LIMIT ?) RETURNING ${t.key} AS k`, cutoff, n).toArray();
+          (SELECT ${t.key} FROM ${t.table} WHERE ${t.time} <= ? ORDER BY ${t.time} LIMIT ?) RETURNING ${t.key} AS k`, cutoff, n).toArray();
         budget -= gone.length;
         if (t.table === 'jobs') {
           forgotten = gone.map((x) => x.k);
