@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Size report (issue 7): prints one JSON object with the shipped .wasm (raw and gzipped, after
-# wasm-opt, from pkg/), the shipped JS (every .js in pkg/, each gzipped, summed) and what each
+# wasm-opt, from pkg/), the shipped JS (every .js in pkg/ but the API reference's, each gzipped,
+# summed; the reference's scripts apart as docs_js_gzip) and what each
 # crate adds: `twiggy top` over the release .wasm before wasm-bindgen/wasm-opt (it still has
 # the name section), each function attributed to the crate its (demangled) path starts with.
 # Crate figures are bytes of that unoptimised module's code and data (names and custom sections
@@ -38,9 +39,12 @@ const crates = {};
 for (const i of shipped) crates[crateOf(i.name)] = (crates[crateOf(i.name)] ?? 0) + i.shallow_size;
 const sorted = Object.fromEntries(Object.entries(crates).sort((a, b) => b[1] - a[1])
   .map(([k, v]) => [k, { bytes: v, share: Math.round((v / total) * 1000) / 1000 }]));
+// The library's JS (what an application loads) apart from the API reference's own scripts
+// (pkg/api/, TypeDoc's HTML pages shipped in the tarball; never imported).
 const jsFiles = [];
-const walk = (d) => { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) walk(p); else if (p.endsWith('.js')) jsFiles.push(p); } };
-walk('pkg');
+const docsJsFiles = [];
+const walk = (d, into) => { for (const f of readdirSync(d)) { const p = join(d, f); if (p === join('pkg', 'api')) walk(p, docsJsFiles); else if (statSync(p).isDirectory()) walk(p, into); else if (p.endsWith('.js')) into.push(p); } };
+walk('pkg', jsFiles);
 const out = {
   wasm_raw: statSync('pkg/chat_recall_bg.wasm').size,
   wasm_gzip: gz('pkg/chat_recall_bg.wasm'),
@@ -48,6 +52,7 @@ const out = {
   js_raw: jsFiles.reduce((s, f) => s + statSync(f).size, 0),
   js_gzip: jsFiles.reduce((s, f) => s + gz(f), 0),
   js_gzip_budget: 12 * 1024,
+  docs_js_gzip: docsJsFiles.reduce((s, f) => s + gz(f), 0),
   unoptimised_code_and_data_bytes: total,
   crates: sorted,
 };
