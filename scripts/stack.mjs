@@ -52,7 +52,10 @@ export async function startStack({ worker = Boolean(workerConfig()), consolePort
     let workerStack = null;
     if (worker) {
       log('starting the emulator and the Worker in workerd (wrangler dev --local)');
-      workerStack = await startWorkerStack({ emulatorArgs, vars: { CONSOLE_ORIGINS: consoleOrigin, ADMIN_TOKENS: `demo:${adminToken}` } });
+      // Without wrangler's DevTools proxy: nothing attaches to it here (its port is random),
+      // and at a job's 200 requests/s it would take more CPU than the Worker itself
+      // (tests/js/workerd-harness.mjs). `npx wrangler dev` in worker/ keeps DevTools.
+      workerStack = await startWorkerStack({ emulatorArgs, devtools: false, vars: { CONSOLE_ORIGINS: consoleOrigin, ADMIN_TOKENS: `demo:${adminToken}` } });
       stops.push(() => workerStack.stop());
       emulatorUrl = workerStack.emu.baseUrl;
     } else {
