@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startStack, assertNoSecrets, APP, ALICE, SECRETS } from './worker-stack.mjs';
+import { startStack, assertNoSecrets, waitFor, APP, ALICE, SECRETS } from './worker-stack.mjs';
 
 const GROUP = 'wcb-group';
 
@@ -40,15 +40,6 @@ function sseReader(response) {
   return { events, cancel: () => reader.cancel().catch(() => {}), done };
 }
 
-async function waitFor(what, f, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('Worker webhook receiver: signed emulator webhooks recorded once, bad ones refused', { timeout: 120_000 }, async (t) => {
   const stack = await startStack({ emulatorArgs: ['--seed-group', `${GROUP}:Public:50`] });

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { repo } from './install.mjs';
-import { startStack, assertNoSecrets, installWorkerDeps, workerDir, APP, ALICE, SECRETS } from './worker-stack.mjs';
+import { startStack, assertNoSecrets, installWorkerDeps, waitFor as waitUntil, workerDir, APP, ALICE, SECRETS } from './worker-stack.mjs';
 import { startWrangler } from './workerd-harness.mjs';
 
 const SHORT = { EVENT_RETENTION_DAYS: '0.0001', AUDIT_RETENTION_DAYS: '0.0002', JOB_RETENTION_DAYS: '0.0001' };
@@ -35,15 +35,8 @@ async function send(stack, d) {
   return stack.call('POST', d.url, { raw: d.body, headers: { 'content-type': 'application/json' } });
 }
 
-async function waitFor(what, f, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+/** Retention runs on alarms of seconds: wait up to 30 s, polling every 250 ms. */
+const waitFor = (what, f) => waitUntil(what, f, { timeoutMs: 30_000, everyMs: 250 });
 
 test('retention vars: one parser, bad values named', async () => {
   const { retentionMs, readRetentions } = await import(pathToFileURL(join(repo, 'worker', 'src', 'config.js')).href);

@@ -224,3 +224,17 @@ export async function startBaseline(stack) {
   return startWrangler(dir, { configs: ['wrangler.toml'], readyPath: '/health', timeoutMs: 60_000, devtools: stack.devtools,
     args: ['--env-file', file, '--persist-to', join(stack.dir, 'baseline-state')] });
 }
+
+/**
+ * Poll `f` (sync or async) until it gives a truthy value, and return that value; throw
+ * "timed out waiting for <what>" after `timeoutMs`. `everyMs`: the pause between polls.
+ */
+export async function waitFor(what, f, { timeoutMs = 10_000, everyMs = 50 } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
