@@ -13,19 +13,10 @@ export function appId(env) {
 }
 
 /**
- * The EventLog of this app, for a request of the Worker: a bad retention var refuses the
- * request (500 naming the var) before anything reaches the log, so a typo shows at once.
+ * The EventLog of this app. (Requests check the retention vars first, once, in
+ * handleAdmin / handleCallback; the Durable Objects apply them, see `readRetentions`.)
  */
 export function eventLog(env, sdkAppId = appId(env)) {
-  retentions(env);
-  return eventLogStub(env, sdkAppId);
-}
-
-/**
- * The EventLog without the request-time check, for the Durable Objects: they apply the
- * retention themselves and, on a bad value, keep everything (see `readRetentions`).
- */
-export function eventLogStub(env, sdkAppId = appId(env)) {
   return env.EVENT_LOG.get(env.EVENT_LOG.idFromName(String(sdkAppId)));
 }
 
@@ -64,6 +55,9 @@ export function retentions(env) {
     jobs: retentionMs(env, 'JOB_RETENTION_DAYS'),
   };
 }
+
+/** With a bad retention var a Durable Object deletes nothing and looks again this much later. */
+export const RETENTION_RECHECK_MS = 3_600_000;
 
 /**
  * The retentions for a Durable Object, which must never delete on a bad value: `{ ok: true,
@@ -136,13 +130,8 @@ export async function closeClient(client) {
   await gates.get(client)?.close();
 }
 
-/**
- * Run `f(client)` with a fresh client for this request, closed afterwards. A bad retention
- * var refuses the request first (500 naming it): an admin action is audited afterwards, and
- * that must not fail once the action has been sent.
- */
+/** Run `f(client)` with a fresh client for this request, closed afterwards. */
 export async function withClient(env, f) {
-  retentions(env);
   const client = recallClient(env);
   try {
     return await f(client);

@@ -8,7 +8,8 @@
 // object's alarm, which is armed at the oldest row's expiry. A bad retention value deletes
 // nothing (see config.js `readRetentions`).
 import { DurableObject } from 'cloudflare:workers';
-import { readRetentions } from './config.js';
+import { readRetentions, RETENTION_RECHECK_MS } from './config.js';
+import { TERMINAL } from './recall-job.js';
 
 const MAX_PAGE = 200;
 /** Events replayed to a stream that reconnects with Last-Event-ID. */
@@ -26,9 +27,6 @@ const PRUNE_CHUNK = 5_000;
 const PRUNE_PER_RUN = 50_000;
 /** Index rows of ended jobs whose RecallJob is told to check its own expiry, per alarm run. */
 const FORGET_PER_RUN = 100;
-/** With a bad retention value the alarm looks again this much later (deleting nothing). */
-const BAD_CONFIG_RETRY_MS = 3_600_000;
-const TERMINAL_STATUSES = ['done', 'cancelled', 'failed'];
 
 /**
  * The pruned tables: the column holding each row's time, the row key, and the retention
@@ -102,7 +100,7 @@ export class EventLog extends DurableObject {
       this.sql.exec('CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, at INTEGER NOT NULL, event_id INTEGER NOT NULL)');
       this.sql.exec('INSERT OR IGNORE INTO deliveries (key, at, event_id) SELECT dedup, at, id FROM events WHERE dedup IS NOT NULL');
       this.sql.exec('ALTER TABLE jobs ADD COLUMN ended_at INTEGER');
-      this.sql.exec(`UPDATE jobs SET ended_at = updated_at WHERE json_extract(data, '$.status') IN (${TERMINAL_STATUSES.map((x) => `'${x}'`).join(', ')})`);
+      this.sql.exec(`UPDATE jobs SET ended_at = updated_at WHERE json_extract(data, '$.status') IN (${[...TERMINAL].map((x) => `'${x}'`).join(', ')})`);
       for (const t of PRUNED) this.sql.exec(`CREATE INDEX IF NOT EXISTS ${t.table}_${t.time} ON ${t.table} (${t.time})`);
     }
     this.sql.exec('INSERT OR REPLACE INTO schema_version (k, v) VALUES (0, 2)');
@@ -175,7 +173,7 @@ export class EventLog extends DurableObject {
     await this.ensureArmed();
     const now = Date.now();
     // The same end time as the RecallJob's own (its `finishedAt`), so both forget it together.
-    const endedAt = TERMINAL_STATUSES.includes(summary.status) ? (Number.isFinite(summary.finishedAt) ? summary.finishedAt : now) : null;
+    const endedAt = TERMINAL.has(summary.status) ? (Number.isFinite(summary.finishedAt) ? summary.finishedAt : now) : null;
     this.sql.exec(`INSERT INTO jobs (id, created_at, updated_at, data, ended_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data, ended_at = excluded.ended_at`,
     summary.id, now, now, toJson(summary), endedAt);
@@ -202,7 +200,9 @@ export class EventLog extends DurableObject {
    * logged once by this instance (the message names the var, never a value or a secret).
    */
   retention() {
-    const r = readRetentions(this.env);
+    // The vars are fixed for the life of this instance: read once, on the first write.
+    this.retentions ??= readRetentions(this.env);
+    const r = this.retentions;
     if (r.ok) return r;
     for (const info of r.errors) {
       const name = info.split(':')[0];
@@ -270,7 +270,7 @@ export class EventLog extends DurableObject {
     const r = this.retention();
     if (r === null) {
       // Keep everything, and look again later: a fixed value applies without new writes.
-      await this.setPruneAlarm(Date.now() + BAD_CONFIG_RETRY_MS);
+      await this.setPruneAlarm(Date.now() + RETENTION_RECHECK_MS);
       return;
     }
     const now = Date.now();

@@ -12,7 +12,7 @@
 // job is then forgotten (`describe` and `cancel` answer null, as for an id never started).
 // A running job is never deleted, and a bad retention value deletes nothing.
 import { DurableObject } from 'cloudflare:workers';
-import { closeClient, eventLogStub as eventLog, readRetentions, recallClient } from './config.js';
+import { closeClient, eventLog, readRetentions, recallClient, RETENTION_RECHECK_MS } from './config.js';
 
 export const JOB_LIMITS = { maxMessages: 200_000, maxGroups: 1_000 };
 
@@ -36,10 +36,9 @@ const PENDING = 0;
 const IN_FLIGHT = 1;
 const SETTLED = 2;
 
-const TERMINAL = new Set(['done', 'cancelled', 'failed']);
+/** The statuses of a job that has ended (also what the EventLog's job index prunes by). */
+export const TERMINAL = new Set(['done', 'cancelled', 'failed']);
 
-/** With a bad JOB_RETENTION_DAYS an ended job looks again this much later (deleting nothing). */
-const BAD_CONFIG_RETRY_MS = 3_600_000;
 /** The forget alarm is never set sooner than this after now. */
 const FORGET_MIN_GAP_MS = 1000;
 
@@ -96,9 +95,6 @@ export class RecallJob extends DurableObject {
   async start(id, spec) {
     const existing = this.meta();
     if (existing) return this.summary(existing);
-    // A bad retention var: nothing is created, and the request's next step (its audit entry,
-    // through config.js `eventLog`) answers 500 naming the var.
-    if (!readRetentions(this.env).ok) return { id, status: 'refused' };
     const meta = {
       id, kind: spec.kind, actor: spec.actor, status: 'queued', createdAt: Date.now(),
       total: spec.targets.length, slices: 0, inDoubt: 0, confirmedFromHistory: 0,
@@ -162,8 +158,7 @@ export class RecallJob extends DurableObject {
   async cancel(actor) {
     const meta = this.meta();
     if (!meta) return null;
-    // As in `start`: with a bad retention var the request answers 500 and changes nothing.
-    if (!TERMINAL.has(meta.status) && readRetentions(this.env).ok) {
+    if (!TERMINAL.has(meta.status)) {
       this.cancelRequested = true;
       meta.cancelRequested = true;
       meta.cancelledBy = actor;
@@ -205,7 +200,7 @@ export class RecallJob extends DurableObject {
    * such as `cancel`, finds it there).
    */
   async armForget(meta, keep = this.jobRetention()) {
-    if (keep === null) await this.ctx.storage.setAlarm(Date.now() + BAD_CONFIG_RETRY_MS);
+    if (keep === null) await this.ctx.storage.setAlarm(Date.now() + RETENTION_RECHECK_MS);
     else if (Number.isFinite(keep)) await this.ctx.storage.setAlarm(Math.max((meta.finishedAt ?? Date.now()) + keep, Date.now() + FORGET_MIN_GAP_MS));
   }
 
