@@ -121,7 +121,9 @@ export async function startWrangler(dir, { configs = ['wrangler.json'], readyPat
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return { baseUrl, readyMs, firstResponseMs: performance.now() - t0, first, output: () => output, stop };
+    // wrangler's own warnings (its bundler's among them), one line each.
+    const warnings = () => output.split('\n').filter((l) => /\[WARNING\]/.test(l));
+    return { baseUrl, readyMs, firstResponseMs: performance.now() - t0, first, output: () => output, warnings, stop };
   } catch (e) {
     await stop();
     throw e;
